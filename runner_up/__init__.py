@@ -1,0 +1,1 @@
+"""Runner-Up: emotional support and next steps after a job rejection."""

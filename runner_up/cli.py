@@ -1,0 +1,42 @@
+"""`runner-up`: run the assistant, report on the NLU, benchmark it.
+
+    runner-up run      train if data or config changed, start the action server and Rasa
+    runner-up report   NLU report (emotion and stage macro-F1), see runner_up.nlu.report
+    runner-up bench    benchmark (parse latency, memory, load and training time)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, Sequence, Text
+
+from runner_up.settings import apply_process_defaults
+
+
+def main(argv: Optional[Sequence[Text]] = None) -> int:
+    """Entry point of the `runner-up` command."""
+    apply_process_defaults()
+    parser = argparse.ArgumentParser(prog="runner-up", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="train when needed, then start the action server and Rasa")
+    commands.add_parser("report", help="NLU report", add_help=False)
+    commands.add_parser("bench", help="benchmark", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+
+    if args.command == "run":
+        from runner_up.runner import run
+
+        return run()
+    if args.command == "report":
+        from runner_up.nlu.report import main as report
+
+        return report(rest)
+    from runner_up.bench import main as bench
+
+    return bench(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

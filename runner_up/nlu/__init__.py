@@ -1,0 +1,1 @@
+"""The project's own Rasa NLU components (spaCy set-up, tokenizer, encoder, emotion and stage)."""

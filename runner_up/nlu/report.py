@@ -1,0 +1,171 @@
+"""NLU report: emotion and stage macro-F1, 5-fold cross-validated on our data and on outside text.
+
+    .venv/bin/python -m runner_up.nlu.report [--evaldata ../shared/evaldata] [--folds 5]
+
+The outside texts (../shared/evaldata, written by people outside the project) are read here only
+to measure; they never reach data/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Text, Tuple
+
+import numpy as np
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from runner_up.nlu.classifiers import (
+    EmotionClassifier,
+    MessageLabelClassifier,
+    StageClassifier,
+    example_of,
+    label_of,
+)
+from runner_up.nlu.featurize import Featurizer, pipeline_config
+from runner_up.nlu.label_model import Example, LabelModel
+
+# The mapping suggested by ../shared/evaldata/README.md, one assistant class per dataset label.
+# "devastated" and "lonely" are listed under both sad and hopeless there; we score them as sad.
+ED_TO_EMOTION = {
+    **dict.fromkeys(["sad", "disappointed", "devastated", "lonely"], "sad"),
+    **dict.fromkeys(["angry", "annoyed", "furious", "disgusted", "jealous"], "angry"),
+    **dict.fromkeys(["anxious", "apprehensive", "afraid", "terrified"], "anxious"),
+    **dict.fromkeys(["ashamed", "embarrassed", "guilty"], "ashamed"),
+    **dict.fromkeys(
+        ["hopeful", "confident", "prepared", "anticipating", "grateful", "proud"], "hopeful"
+    ),
+}
+GOEMOTIONS_TO_EMOTION = {
+    **dict.fromkeys(["sadness", "disappointment", "grief"], "sad"),
+    **dict.fromkeys(["anger", "annoyance", "disgust"], "angry"),
+    **dict.fromkeys(["fear", "nervousness"], "anxious"),
+    **dict.fromkeys(["embarrassment", "remorse"], "ashamed"),
+    **dict.fromkeys(["optimism", "desire", "pride", "gratitude", "relief"], "hopeful"),
+    "neutral": "neutral",
+}
+
+
+def macro_f1(truth: Sequence[Text], predicted: Sequence[Text], labels: Sequence[Text]) -> float:
+    """Macro-averaged F1 over `labels` (predictions outside them count as errors)."""
+    return float(f1_score(truth, predicted, labels=list(labels), average="macro", zero_division=0))
+
+
+def per_label_f1(truth: Sequence[Text], predicted: Sequence[Text], labels: Sequence[Text]) -> Dict[Text, float]:
+    scores = f1_score(truth, predicted, labels=list(labels), average=None, zero_division=0)
+    return {label: float(score) for label, score in zip(labels, scores)}
+
+
+def cross_validate(
+    examples: List[Example], targets: List[Text], settings: Dict, folds: int, seed: int = 42
+) -> List[Text]:
+    """Out-of-fold predictions: each example predicted by a model that never saw it."""
+    predicted: List[Optional[Text]] = [None] * len(examples)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_idx, test_idx in splitter.split(np.zeros(len(targets)), targets):
+        model = LabelModel.fit(
+            [examples[i] for i in train_idx], [targets[i] for i in train_idx],
+            c=settings["c"], ngram_weight=settings["ngram_weight"],
+        )
+        probs = model.predict([examples[i] for i in test_idx])
+        for row, i in enumerate(test_idx):
+            predicted[i] = model.labels[int(np.argmax(probs[row]))]
+    return [p for p in predicted if p is not None]
+
+
+def load_jsonl(path: Path) -> List[Dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def external_sets(evaldata: Path) -> Dict[Text, Tuple[List[Text], List[Text]]]:
+    """Outside texts with our emotion labels: name -> (texts, labels)."""
+    sets: Dict[Text, Tuple[List[Text], List[Text]]] = {}
+    ed = [r for r in load_jsonl(evaldata / "empatheticdialogues_job.jsonl")
+          if r["label_emotion"] in ED_TO_EMOTION]
+    labels = [ED_TO_EMOTION[r["label_emotion"]] for r in ed]
+    sets["EmpatheticDialogues job rows, speaker's first turn"] = ([r["text"] for r in ed], labels)
+    sets["EmpatheticDialogues job rows, situation"] = ([r["situation"] or r["text"] for r in ed], labels)
+    ge_texts, ge_labels = [], []
+    for row in load_jsonl(evaldata / "goemotions_job_subset.jsonl"):
+        mapped = {GOEMOTIONS_TO_EMOTION[l] for l in row["meta"]["labels"] if l in GOEMOTIONS_TO_EMOTION}
+        if len(mapped) == 1:  # multi-label rows whose labels map to two classes are ambiguous
+            ge_texts.append(row["text"])
+            ge_labels.append(mapped.pop())
+    sets["GoEmotions job subset (rows mapping to one class)"] = (ge_texts, ge_labels)
+    return sets
+
+
+def git_commit() -> Text:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main(argv: Optional[Sequence[Text]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("data/nlu"))
+    parser.add_argument("--config", type=Path, default=Path("config.yml"))
+    parser.add_argument("--evaldata", type=Path, default=Path("../shared/evaldata"))
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    print(f"Runner-Up NLU report, {datetime.date.today()}, commit {git_commit()}")
+    training = load_data(str(args.data))
+    featurizer = Featurizer(args.config)
+    print(f"featurizing {len(training.intent_examples)} training examples ...", flush=True)
+    messages = featurizer.process(list(training.intent_examples))
+
+    rows = []
+    component: type[MessageLabelClassifier]
+    for component in (EmotionClassifier, StageClassifier):
+        settings = pipeline_config(args.config, component)
+        pairs = [(example_of(m), label_of(m, component.KEY)) for m in messages]
+        examples = [e for e, label in pairs if e is not None and label is not None]
+        targets = [label for e, label in pairs if e is not None and label is not None]
+        predicted = cross_validate(examples, targets, settings, args.folds)
+        score = macro_f1(targets, predicted, component.LABELS)
+        rows.append((component.KEY, f"own data, {args.folds}-fold CV", len(targets), score))
+        print(f"\n{component.KEY}: {len(targets)} examples {dict(Counter(targets))}")
+        print(f"  macro-F1 ({args.folds}-fold CV): {score:.3f}")
+        for label, f1 in per_label_f1(targets, predicted, component.LABELS).items():
+            print(f"    {label:17s} F1 {f1:.3f}")
+        if component is EmotionClassifier:
+            emotion_model = LabelModel.fit(examples, targets, c=settings["c"],
+                                           ngram_weight=settings["ngram_weight"])
+
+    if args.evaldata.is_dir():
+        for name, (texts, truth) in external_sets(args.evaldata).items():
+            print(f"\nemotion on {name}: featurizing {len(texts)} texts ...", flush=True)
+            outside = [example_of(m) for m in featurizer.messages(texts)]
+            predicted = [
+                emotion_model.labels[int(np.argmax(emotion_model.predict([e])[0]))] if e else "neutral"
+                for e in outside
+            ]
+            classes = sorted(set(truth))
+            score = macro_f1(truth, predicted, classes)
+            rows.append(("emotion", name, len(truth), score))
+            print(f"  macro-F1 over {classes}: {score:.3f}")
+            for label, f1 in per_label_f1(truth, predicted, classes).items():
+                print(f"    {label:17s} F1 {f1:.3f}  (n={truth.count(label)})")
+    else:
+        print(f"\n{args.evaldata} not found: outside evaluation skipped", file=sys.stderr)
+
+    print("\n| label | measured on | n | macro-F1 |\n|---|---|---|---|")
+    for key, where, n, score in rows:
+        print(f"| {key} | {where} | {n} | {score:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Starts the assistant on one machine: train when needed, then the action server and Rasa.
+
+Waits until both answer, prints where to talk to it, and stops both on Ctrl-C (or when either
+exits). Each process logs to var/log/.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional, Text
+
+import yaml
+
+from runner_up.settings import ROOT, Settings
+
+BIN = Path(sys.executable).parent
+
+
+class StartupError(RuntimeError):
+    """A process did not come up; the message says which and where its log is."""
+
+
+def answers(url: Text, timeout: float = 2.0) -> bool:
+    """True when `url` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def write_endpoints(settings: Settings) -> Path:
+    """endpoints.yml with the action server's URL taken from the settings."""
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+    endpoints["action_endpoint"] = {"url": f"{settings.action_url}/webhook"}
+    path = settings.var_dir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints))
+    return path
+
+
+class Processes:
+    """The child processes, started in order and stopped in reverse."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.children: List[tuple[Text, subprocess.Popen]] = []
+
+    def start(self, name: Text, command: List[Text]) -> subprocess.Popen:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        self.children.append((name, child))
+        return child
+
+    def wait_until(self, name: Text, child: subprocess.Popen, url: Text, limit: float) -> None:
+        deadline = time.monotonic() + limit
+        while not answers(url):
+            if child.poll() is not None:
+                raise StartupError(f"{name} exited with code {child.returncode}: see {self.log_dir / name}.log")
+            if time.monotonic() > deadline:
+                raise StartupError(f"{name} did not answer at {url} within {limit:.0f} s: see {self.log_dir / name}.log")
+            time.sleep(0.5)
+
+    def exited(self) -> Optional[tuple[Text, int]]:
+        for name, child in self.children:
+            if child.poll() is not None:
+                return name, child.returncode
+        return None
+
+    def stop(self) -> None:
+        for _, child in reversed(self.children):
+            if child.poll() is None:
+                child.terminate()
+        for _, child in reversed(self.children):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def train() -> None:
+    """`rasa train`: Rasa itself skips the work when the newest model matches data and config."""
+    print("Training the model if data or configuration changed (first time: a few minutes) ...", flush=True)
+    subprocess.run([str(BIN / "rasa"), "train", "--out", "models"], cwd=ROOT, check=True)
+
+
+def run() -> int:
+    """Runs until Ctrl-C; returns the exit code."""
+    settings = Settings.from_env()
+    log_dir = settings.var_dir / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        train()
+    except subprocess.CalledProcessError as error:
+        print(f"error: training failed (exit code {error.returncode})", file=sys.stderr)
+        return 1
+
+    processes = Processes(log_dir)
+    stop = {"now": False}
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    commands: Dict[Text, List[Text]] = {
+        "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(settings.action_port)],
+        "rasa": [
+            str(BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--model", "models",
+            "--interface", settings.host, "--port", str(settings.rasa_port),
+            "--endpoints", str(write_endpoints(settings)), "--credentials", "credentials.yml",
+        ],
+    }
+    health = {"actions": f"{settings.action_url}/health", "rasa": f"{settings.rasa_url}/status"}
+    try:
+        for name in ("actions", "rasa"):
+            print(f"Starting {name} (log: {log_dir / name}.log) ...", flush=True)
+            child = processes.start(name, commands[name])
+            processes.wait_until(name, child, health[name], limit=180)
+        print(
+            f"\nRunner-Up is running.\n"
+            f"  Rasa server:   {settings.rasa_url}  (REST: POST {settings.rasa_url}/webhooks/rest/webhook,"
+            f" parse: POST {settings.rasa_url}/model/parse)\n"
+            f"  Action server: {settings.action_url}\n"
+            f"  Talk in the terminal: .venv/bin/rasa shell\n"
+            f"Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while not stop["now"]:
+            ended = processes.exited()
+            if ended:
+                print(f"error: {ended[0]} exited with code {ended[1]}: see {log_dir / ended[0]}.log",
+                      file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        print("\nStopping ...", flush=True)
+        return 0
+    except StartupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        processes.stop()
