@@ -68,7 +68,7 @@ class MessageLabelClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """`c`: inverse regularisation; `ngram_weight`: n-gram features against the encoder."""
-        return {"c": 8.0, "ngram_weight": 0.5}
+        return {"c": 8.0, "ngram_weight": 1.0}
 
     def __init__(
         self,

@@ -63,5 +63,11 @@ class Featurizer:
             batch = messages[start : start + 64]
             self._spacy.process(batch, self._spacy_model)
             self._tokenizer.process(batch)
-            self._encoder.process(batch)
+            # One encoder call per batch (the component's own `process` makes one per message),
+            # in inference mode: over-long texts are truncated as at parse time, not refused.
+            with_text = [m for m in batch if m.get(TEXT)]
+            if with_text:
+                docs = self._encoder._get_docs_for_batch(with_text, TEXT, inference_mode=True)
+                for doc, message in zip(docs, with_text):
+                    self._encoder._set_lm_features(doc, message, TEXT)
         return messages

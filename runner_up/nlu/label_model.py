@@ -62,13 +62,13 @@ class LabelModel:
         examples: Sequence[Example],
         targets: Sequence[str],
         c: float = 8.0,
-        ngram_weight: float = 0.5,
+        ngram_weight: float = 1.0,
     ) -> "LabelModel":
         """Trains on labelled examples (every label needs at least one example)."""
         if len(set(targets)) < 2:
             raise ValueError("need examples of at least two labels to train a classifier")
         x = design_matrix(examples, ngram_weight)
-        lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+        lr = LogisticRegression(C=c, max_iter=1000, class_weight="balanced")
         lr.fit(x, list(targets))
         return cls(
             labels=[str(label) for label in lr.classes_],

@@ -1,0 +1,126 @@
+"""Shared fixtures: one model trained per test run, one Rasa server and action server serving it.
+
+Training uses config.yml with smaller epoch counts (DIET, TED) so the whole suite stays fast;
+everything else (pipeline, data, domain) is the project's own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+import requests
+import yaml
+
+from runner_up.settings import ROOT, apply_process_defaults
+
+apply_process_defaults()
+
+BIN = Path(sys.executable).parent
+TEST_EPOCHS = {"DIETClassifier": 25, "TEDPolicy": 15}
+EVALDATA = ROOT.parent / "shared" / "evaldata"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, limit: float = 240) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {limit} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def test_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """config.yml with the test epoch counts."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    for component in config["pipeline"] + config["policies"]:
+        if component["name"] in TEST_EPOCHS:
+            component["epochs"] = TEST_EPOCHS[component["name"]]
+    path = tmp_path_factory.mktemp("config") / "config.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_model(test_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained once for the whole run (or RUNNER_UP_TEST_MODEL, to iterate faster)."""
+    if os.environ.get("RUNNER_UP_TEST_MODEL"):
+        return Path(os.environ["RUNNER_UP_TEST_MODEL"])
+    out = tmp_path_factory.mktemp("models")
+    subprocess.run(
+        [str(BIN / "rasa"), "train", "--config", str(test_config), "--out", str(out),
+         "--fixed-model-name", "test-model"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )
+    return out / "test-model.tar.gz"
+
+
+class Servers:
+    """URLs of the running action server and Rasa server."""
+
+    def __init__(self, rasa_url: str, action_url: str, processes: Dict[str, subprocess.Popen]):
+        self.rasa_url = rasa_url
+        self.action_url = action_url
+        self.processes = processes
+
+    def parse(self, text: str) -> Dict:
+        response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60)
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
+
+    def say(self, sender: str, text: str) -> List[Dict]:
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=60)
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """`rasa run actions` and `rasa run --enable-api` on free local ports, for the whole run."""
+    workdir = tmp_path_factory.mktemp("servers")
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump(
+        {"action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"}}))
+    commands = {
+        "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
+        "rasa": [str(BIN / "rasa"), "run", "--enable-api", "--model", str(trained_model),
+                 "--interface", "127.0.0.1", "--port", str(rasa_port),
+                 "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+    }
+    processes: Dict[str, subprocess.Popen] = {}
+    logs = {name: workdir / f"{name}.log" for name in commands}
+    try:
+        for name, command in commands.items():
+            processes[name] = subprocess.Popen(command, cwd=ROOT, stdout=logs[name].open("wb"),
+                                               stderr=subprocess.STDOUT)
+        wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"], logs["actions"])
+        wait_for(f"http://127.0.0.1:{rasa_port}/status", processes["rasa"], logs["rasa"])
+        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", processes)
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
