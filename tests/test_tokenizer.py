@@ -48,7 +48,8 @@ def featurizer() -> Featurizer:
         ("love it ❤️", ["love", "it", "❤"]),
         ("ok \u200d\u200d done", ["ok", "done"]),
         ("fine \u0301\u0302", ["fine"]),
-        ("\x00\x01", []),
+        ("\x00\x01", ["[UNK]"]),
+        ("\u0301\u0302 \u200d", ["[UNK]"]),
         ("", []),
     ],
 )

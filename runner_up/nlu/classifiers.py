@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from runner_up.nlu.label_model import Example, LabelModel
 from runner_up.nlu.labels import EMOTIONS, STAGES
+from runner_up.nlu.tokenizer import NOTHING_READABLE
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,11 @@ def label_of(message: Message, key: Text) -> Optional[Text]:
 def example_of(message: Message) -> Optional[Example]:
     """The model's view of a message, or None when the encoder saw nothing in it."""
     sequence, _ = message.get_dense_features(TEXT)
-    if sequence is None or sequence.features.shape[0] == 0:
-        return None
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    if sequence is None or sequence.features.shape[0] == 0 or all(
+        t.text == NOTHING_READABLE for t in tokens
+    ):
+        return None
     return Example(
         # Mean pooling over tokens: how all-MiniLM-L6-v2 was trained to embed sentences.
         embedding=np.asarray(sequence.features, dtype=np.float32).mean(axis=0),

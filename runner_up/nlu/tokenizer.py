@@ -5,6 +5,10 @@ nothing (a lone emoji variation selector U+FE0F, a zero-width joiner, a run of c
 control characters). DIET then receives fewer dense feature rows than sparse ones and the whole
 parse fails. Dropping those tokens here, before any featurizer, keeps every featurizer's view of
 the message the same.
+
+A message with text but nothing the encoder can see (only combining marks, control or zero-width
+characters) gets one placeholder token, the encoder's own unknown token, so that every featurizer
+still sees one token and DIET one row of each kind (zero tokens with non-empty text fail DIET too).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
+
+# The encoder's unknown token: what a word piece tokenizer makes of something it cannot read.
+NOTHING_READABLE = "[UNK]"
 
 # BERT's basic tokenizer removes these code points before splitting into word pieces.
 _REMOVED_CODE_POINTS = {0, 0xFFFD}
@@ -54,4 +61,7 @@ class EncoderSafeSpacyTokenizer(SpacyTokenizer):
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         """spaCy's tokens that the encoder can see, at most `max_tokens` of them."""
         tokens = [t for t in super().tokenize(message, attribute) if encoder_sees(t.text)]
+        text = message.get(attribute)
+        if not tokens and isinstance(text, str) and text:
+            return [Token(NOTHING_READABLE, 0, end=len(text), lemma=NOTHING_READABLE)]
         return tokens[: self._config["max_tokens"]]
