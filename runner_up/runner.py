@@ -99,6 +99,9 @@ def run() -> int:
     except subprocess.CalledProcessError as error:
         print(f"error: training failed (exit code {error.returncode})", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nStopped before the servers started.", file=sys.stderr)
+        return 130
 
     processes = Processes(log_dir)
     stop = {"now": False}
