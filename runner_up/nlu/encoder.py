@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import Any, Dict, Text
+from typing import Any, Callable, Dict, List, Optional, Text
+
+import numpy as np
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.featurizers.dense_featurizer.lm_featurizer import LanguageModelFeaturizer
@@ -62,3 +64,28 @@ class OfflineLanguageModelFeaturizer(LanguageModelFeaturizer):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         super()._load_model_instance()
+        self._encode: Optional[Callable] = None
+
+    def _compute_batch_sequence_features(
+        self, batch_attention_mask: np.ndarray, padded_token_ids: List[List[int]]
+    ) -> np.ndarray:
+        """The encoder's last hidden states, computed by a compiled TensorFlow graph.
+
+        Rasa calls the Keras model eagerly, op by op: about 65 ms for a short message on two
+        cores. A `tf.function` traced once for any batch and length gives the same numbers.
+        """
+        import tensorflow as tf
+
+        if self._encode is None:
+            spec = tf.TensorSpec(shape=(None, None), dtype=tf.int32)
+
+            @tf.function(input_signature=[spec, spec])
+            def encode(token_ids: tf.Tensor, attention_mask: tf.Tensor) -> tf.Tensor:
+                return self.model(token_ids, attention_mask=attention_mask)[0]
+
+            self._encode = encode
+        hidden = self._encode(
+            tf.convert_to_tensor(padded_token_ids, dtype=tf.int32),
+            tf.convert_to_tensor(batch_attention_mask, dtype=tf.int32),
+        )
+        return hidden.numpy()
