@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Sequence, Text
 
 import requests
 
+from runner_up.runner import Processes
 from runner_up.settings import ROOT
 
 BIN = Path(sys.executable).parent
@@ -76,28 +77,6 @@ def newest_model() -> Optional[Path]:
     return models[-1] if models else None
 
 
-def serve(model: Path, port: int, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(BIN / "rasa"), "run", "--enable-api", "--model", str(model),
-         "--interface", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-
-
-def wait_ready(url: Text, process: subprocess.Popen, limit: float = 300) -> float:
-    start = time.perf_counter()
-    while time.perf_counter() - start < limit:
-        if process.poll() is not None:
-            raise RuntimeError("the Rasa server exited while starting")
-        try:
-            if requests.get(f"{url}/status", timeout=2).status_code == 200:
-                return time.perf_counter() - start
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the Rasa server did not start in time")
-
-
 def main(argv: Optional[Sequence[Text]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=500)
@@ -120,9 +99,15 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     figures["model load (s)"] = time_model_load(model)
 
     url = f"http://127.0.0.1:{args.port}"
-    server = serve(model, args.port, workdir / "rasa.log")
+    processes = Processes(workdir)
+    server = processes.start("rasa", [
+        str(BIN / "rasa"), "run", "--enable-api", "--model", str(model),
+        "--interface", "127.0.0.1", "--port", str(args.port),
+    ])
     try:
-        figures["server start until ready (s)"] = wait_ready(url, server)
+        figures["server start until ready (s)"] = processes.wait_until(
+            "rasa", server, f"{url}/status", limit=300
+        )
         messages = sample_messages(args.messages)
         session = requests.Session()
         for text in messages[:20]:  # warm-up: first calls build TensorFlow graphs
@@ -138,8 +123,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
                 print(f"  parsed {index}/{len(messages)}", flush=True)
         memory = rss_mb(server.pid)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        processes.stop()
 
     figures.update({
         "parse p50 (ms)": statistics.median(latencies),

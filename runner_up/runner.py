@@ -57,14 +57,21 @@ class Processes:
         self.children.append((name, child))
         return child
 
-    def wait_until(self, name: Text, child: subprocess.Popen, url: Text, limit: float) -> None:
-        deadline = time.monotonic() + limit
+    def wait_until(self, name: Text, child: subprocess.Popen, url: Text, limit: float) -> float:
+        """Seconds until `url` answers; StartupError (with the log's end) if it never does."""
+        start = time.monotonic()
         while not answers(url):
             if child.poll() is not None:
-                raise StartupError(f"{name} exited with code {child.returncode}: see {self.log_dir / name}.log")
-            if time.monotonic() > deadline:
-                raise StartupError(f"{name} did not answer at {url} within {limit:.0f} s: see {self.log_dir / name}.log")
-            time.sleep(0.5)
+                raise StartupError(f"{name} exited with code {child.returncode}: {self._log_end(name)}")
+            if time.monotonic() - start > limit:
+                raise StartupError(f"{name} did not answer at {url} within {limit:.0f} s: {self._log_end(name)}")
+            time.sleep(0.2)
+        return time.monotonic() - start
+
+    def _log_end(self, name: Text) -> Text:
+        log = self.log_dir / f"{name}.log"
+        tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+        return "\n".join([f"see {log}", *tail])
 
     def exited(self) -> Optional[tuple[Text, int]]:
         for name, child in self.children:

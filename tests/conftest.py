@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Dict, Iterator, List
 
@@ -18,6 +17,7 @@ import pytest
 import requests
 import yaml
 
+from runner_up.runner import Processes
 from runner_up.settings import ROOT, apply_process_defaults
 
 apply_process_defaults()
@@ -31,20 +31,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, process: subprocess.Popen, log: Path, limit: float = 240) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {limit} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -107,20 +93,13 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
                  "--interface", "127.0.0.1", "--port", str(rasa_port),
                  "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
     }
-    processes: Dict[str, subprocess.Popen] = {}
-    logs = {name: workdir / f"{name}.log" for name in commands}
+    processes = Processes(workdir)
+    health = {"actions": f"http://127.0.0.1:{action_port}/health",
+              "rasa": f"http://127.0.0.1:{rasa_port}/status"}
     try:
-        for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, cwd=ROOT, stdout=logs[name].open("wb"),
-                                               stderr=subprocess.STDOUT)
-        wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"], logs["actions"])
-        wait_for(f"http://127.0.0.1:{rasa_port}/status", processes["rasa"], logs["rasa"])
-        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", processes)
+        children = {name: processes.start(name, command) for name, command in commands.items()}
+        for name, child in children.items():
+            processes.wait_until(name, child, health[name], limit=240)
+        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", children)
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes.stop()
