@@ -18,10 +18,9 @@ from typing import Dict, List, Optional, Sequence, Text
 
 import requests
 
-from runner_up.runner import Processes
+from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT
 
-BIN = Path(sys.executable).parent
 TARGETS = {"parse p50 (ms)": 60.0, "server RSS (MB)": 1536.0, "rasa train (s)": 300.0}
 
 

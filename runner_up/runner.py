@@ -19,6 +19,7 @@ import yaml
 
 from runner_up.settings import ROOT, Settings
 
+# The virtual environment's commands (rasa, ...), beside the running interpreter.
 BIN = Path(sys.executable).parent
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Dict, Iterator, List
 
@@ -17,12 +16,11 @@ import pytest
 import requests
 import yaml
 
-from runner_up.runner import Processes
+from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT, apply_process_defaults
 
 apply_process_defaults()
 
-BIN = Path(sys.executable).parent
 TEST_EPOCHS = {"DIETClassifier": 25, "TEDPolicy": 15}
 EVALDATA = ROOT.parent / "shared" / "evaldata"
 

@@ -35,6 +35,14 @@ def test_learns_separable_labels() -> None:
     assert predicted == truth
 
 
+def test_top_is_the_most_likely_label_of_each_example() -> None:
+    train, labels = examples(60)
+    model = LabelModel.fit(train, labels)
+    test, _ = examples(9, seed=2)
+    probs = model.predict(test)
+    assert model.top(test) == [model.labels[i] for i in probs.argmax(axis=1)]
+
+
 def test_ranking_is_sorted_and_complete() -> None:
     train, labels = examples(30)
     ranking = LabelModel.fit(train, labels).ranking(train[0])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from rasa.shared.nlu.training_data.message import Message
 from transformers import BertTokenizer
 
 from runner_up.nlu.encoder import encoder_dir

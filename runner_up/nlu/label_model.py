@@ -85,6 +85,10 @@ class LabelModel:
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def top(self, examples: Sequence[Example]) -> List[str]:
+        """The most likely label of each example, predicted in one batch."""
+        return [self.labels[i] for i in self.predict(examples).argmax(axis=1)]
+
     def ranking(self, example: Example) -> List[Tuple[str, float]]:
         """All labels with their probability, most likely first."""
         probs = self.predict([example])[0]

@@ -66,17 +66,16 @@ def cross_validate(
     examples: List[Example], targets: List[Text], settings: Dict, folds: int, seed: int = 42
 ) -> List[Text]:
     """Out-of-fold predictions: each example predicted by a model that never saw it."""
-    predicted: List[Optional[Text]] = [None] * len(examples)
+    predicted: List[Text] = [""] * len(examples)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(np.zeros(len(targets)), targets):
         model = LabelModel.fit(
             [examples[i] for i in train_idx], [targets[i] for i in train_idx],
             c=settings["c"], ngram_weight=settings["ngram_weight"],
         )
-        probs = model.predict([examples[i] for i in test_idx])
-        for row, i in enumerate(test_idx):
-            predicted[i] = model.labels[int(np.argmax(probs[row]))]
-    return [p for p in predicted if p is not None]
+        for i, label in zip(test_idx, model.top([examples[i] for i in test_idx])):
+            predicted[i] = label
+    return predicted
 
 
 def load_jsonl(path: Path) -> List[Dict]:
@@ -127,12 +126,14 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     messages = featurizer.process(list(training.intent_examples))
 
     rows = []
+    labelled: Dict[Text, Tuple[List[Example], List[Text], Dict]] = {}
     component: type[MessageLabelClassifier]
     for component in (EmotionClassifier, StageClassifier):
         settings = pipeline_config(args.config, component)
         pairs = [(example_of(m), label_of(m, component.KEY)) for m in messages]
         examples = [e for e, label in pairs if e is not None and label is not None]
         targets = [label for e, label in pairs if e is not None and label is not None]
+        labelled[component.KEY] = (examples, targets, settings)
         predicted = cross_validate(examples, targets, settings, args.folds)
         score = macro_f1(targets, predicted, component.LABELS)
         rows.append((component.KEY, f"own data, {args.folds}-fold CV", len(targets), score))
@@ -140,18 +141,18 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         print(f"  macro-F1 ({args.folds}-fold CV): {score:.3f}")
         for label, f1 in per_label_f1(targets, predicted, component.LABELS).items():
             print(f"    {label:17s} F1 {f1:.3f}")
-        if component is EmotionClassifier:
-            emotion_model = LabelModel.fit(examples, targets, c=settings["c"],
-                                           ngram_weight=settings["ngram_weight"])
 
     if args.evaldata.is_dir():
+        examples, targets, settings = labelled["emotion"]
+        emotion_model = LabelModel.fit(examples, targets, c=settings["c"],
+                                       ngram_weight=settings["ngram_weight"])
         for name, (texts, truth) in external_sets(args.evaldata).items():
             print(f"\nemotion on {name}: featurizing {len(texts)} texts ...", flush=True)
             outside = [example_of(m) for m in featurizer.messages(texts)]
-            predicted = [
-                emotion_model.labels[int(np.argmax(emotion_model.predict([e])[0]))] if e else "neutral"
-                for e in outside
-            ]
+            readable = [e for e in outside if e is not None]
+            top = iter(emotion_model.top(readable) if readable else [])
+            # Nothing readable in a text: the classifier's answer is neutral, as at parse time.
+            predicted = [next(top) if e is not None else "neutral" for e in outside]
             classes = sorted(set(truth))
             score = macro_f1(truth, predicted, classes)
             rows.append(("emotion", name, len(truth), score))
