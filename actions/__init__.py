@@ -1,5 +1,34 @@
-"""Runner-Up's custom actions (rasa-sdk). `rasa run actions` imports this package."""
+"""Runner-Up's custom actions (rasa-sdk). `rasa run actions` imports this package.
 
+One module per concern: feelings (listening), rejection (the form), steps (guidance),
+progress (remembering), crisis (the flag); `common` holds the store boundary and variety.
+"""
+
+from actions.crisis import ActionFlagCrisis
 from actions.feelings import ActionReflectFeeling
+from actions.progress import (
+    ActionAskSkillGap,
+    ActionAskStrength,
+    ActionFeedbackHelp,
+    ActionGreet,
+    ActionProgressSummary,
+    ActionRecordSkillGap,
+    ActionRecordStrength,
+)
+from actions.rejection import ActionRecordRejection, ValidateRejectionForm
+from actions.steps import (
+    ActionAcceptStep,
+    ActionAnotherStep,
+    ActionDeclineStep,
+    ActionOfferStep,
+    ActionSendTemplate,
+    ActionStepDone,
+)
 
-__all__ = ["ActionReflectFeeling"]
+__all__ = [
+    "ActionAcceptStep", "ActionAnotherStep", "ActionAskSkillGap", "ActionAskStrength",
+    "ActionDeclineStep", "ActionFeedbackHelp", "ActionFlagCrisis", "ActionGreet",
+    "ActionOfferStep", "ActionProgressSummary", "ActionRecordRejection", "ActionRecordSkillGap",
+    "ActionRecordStrength", "ActionReflectFeeling", "ActionSendTemplate",
+    "ActionStepDone", "ValidateRejectionForm",
+]

@@ -1,4 +1,4 @@
-"""Actions that listen: reflect back the feeling the NLU read in the person's message."""
+"""Actions that listen: reflect back the feeling the NLU read, and keep it in the mood log."""
 
 from typing import Any, Dict, List, Text
 
@@ -7,7 +7,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from runner_up.nlu.labels import EMOTIONS
+from actions.common import progress, say, store_back, store_unavailable
+from runner_up.nlu.labels import EMOTIONS, STAGES
+from runner_up.store import StoreUnavailable, repository
 
 # Below this the emotion is too uncertain to name back to the person.
 MIN_CONFIDENCE = 0.4
@@ -22,8 +24,13 @@ def felt_emotion(parse: Dict[Text, Any]) -> Text:
     return "neutral"
 
 
+def stage_of(parse: Dict[Text, Any]) -> Text:
+    stage = (parse.get("stage") or {}).get("name")
+    return str(stage) if stage in STAGES else "unknown"
+
+
 class ActionReflectFeeling(Action):
-    """Records the emotion to reflect; `utter_reflect_feeling` varies on that slot."""
+    """Reflects the feeling (a variant for that emotion) and records it in the mood log."""
 
     def name(self) -> Text:
         return "action_reflect_feeling"
@@ -31,4 +38,18 @@ class ActionReflectFeeling(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        return [SlotSet("emotion", felt_emotion(tracker.latest_message))]
+        parse = tracker.latest_message
+        emotion, stage = felt_emotion(parse), stage_of(parse)
+        events: List[Dict[Text, Any]] = [SlotSet("emotion", emotion)]
+        if stage != "unknown":
+            events.append(SlotSet("stage", stage))
+        events += say(dispatcher, tracker, domain, "utter_reflect_feeling", slots={"emotion": emotion})
+        try:
+            with progress(tracker) as (session, person):
+                read = parse.get("emotion") or {}
+                repository.record_mood(
+                    session, person, read.get("name") if read.get("name") in EMOTIONS else "neutral",
+                    stage, float(read.get("confidence") or 0.0))
+        except StoreUnavailable as error:
+            return events + store_unavailable(dispatcher, tracker, error)
+        return events + store_back(tracker)

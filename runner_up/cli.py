@@ -3,6 +3,7 @@
     runner-up run      train if data or config changed, start the action server and Rasa
     runner-up report   NLU report (emotion and stage macro-F1), see runner_up.nlu.report
     runner-up bench    benchmark (parse latency, memory, load and training time)
+    runner-up resources  write domain.yml's crisis resources from data/crisis_resources.yml
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     commands.add_parser("run", help="train when needed, then start the action server and Rasa")
     commands.add_parser("report", help="NLU report", add_help=False)
     commands.add_parser("bench", help="benchmark", add_help=False)
+    commands.add_parser("resources", help="crisis resources into domain.yml", add_help=False)
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "run":
@@ -33,6 +35,10 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         from runner_up.nlu.report import main as report
 
         return report(rest)
+    if args.command == "resources":
+        from runner_up.crisis_resources import main as resources
+
+        return resources(rest)
     from runner_up.bench import main as bench
 
     return bench(rest)

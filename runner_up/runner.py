@@ -6,6 +6,7 @@ exits). Each process logs to var/log/.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from typing import Dict, List, Optional, Text
 import yaml
 
 from runner_up.settings import ROOT, Settings
+from runner_up.store import StoreUnavailable
 
 # The virtual environment's commands (rasa, ...), beside the running interpreter.
 BIN = Path(sys.executable).parent
@@ -52,9 +54,12 @@ class Processes:
         self.log_dir = log_dir
         self.children: List[tuple[Text, subprocess.Popen]] = []
 
-    def start(self, name: Text, command: List[Text]) -> subprocess.Popen:
+    def start(self, name: Text, command: List[Text],
+              env: Optional[Dict[Text, Text]] = None) -> subprocess.Popen:
+        """Starts `command` with the environment plus `env`, logging to <log_dir>/<name>.log."""
         log = (self.log_dir / f"{name}.log").open("ab")
-        child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                 env={**os.environ, **(env or {})})
         self.children.append((name, child))
         return child
 
@@ -97,13 +102,27 @@ def train() -> None:
     subprocess.run([str(BIN / "rasa"), "train", "--out", "models"], cwd=ROOT, check=True)
 
 
+def migrate() -> None:
+    """Brings the progress store (DATABASE_URL, default a SQLite file under var/) to the newest schema."""
+    from runner_up.store.db import Database
+
+    database = Database()
+    print(f"Progress store: {database.url} (migrating to the newest schema) ...", flush=True)
+    database.upgrade()
+    database.dispose()
+
+
 def run() -> int:
     """Runs until Ctrl-C; returns the exit code."""
     settings = Settings.from_env()
     log_dir = settings.var_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     try:
+        migrate()
         train()
+    except StoreUnavailable as error:
+        print(f"error: the progress store cannot be reached: {error}", file=sys.stderr)
+        return 1
     except subprocess.CalledProcessError as error:
         print(f"error: training failed (exit code {error.returncode})", file=sys.stderr)
         return 1

@@ -60,10 +60,12 @@ def trained_model(test_config: Path, tmp_path_factory: pytest.TempPathFactory) -
 class Servers:
     """URLs of the running action server and Rasa server."""
 
-    def __init__(self, rasa_url: str, action_url: str, processes: Dict[str, subprocess.Popen]):
+    def __init__(self, rasa_url: str, action_url: str, processes: Dict[str, subprocess.Popen],
+                 database_url: str = ""):
         self.rasa_url = rasa_url
         self.action_url = action_url
         self.processes = processes
+        self.database_url = database_url
 
     def parse(self, text: str) -> Dict:
         response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60)
@@ -78,7 +80,20 @@ class Servers:
 
 
 @pytest.fixture(scope="session")
-def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def progress_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh SQLite progress store, migrated, for the action server of this run."""
+    from runner_up.store.db import Database
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('progress') / 'progress.sqlite3'}"
+    database = Database(url)
+    database.upgrade()
+    database.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model: Path, progress_database: str,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """`rasa run actions` and `rasa run --enable-api` on free local ports, for the whole run."""
     workdir = tmp_path_factory.mktemp("servers")
     action_port, rasa_port = free_port(), free_port()
@@ -95,9 +110,11 @@ def servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     health = {"actions": f"http://127.0.0.1:{action_port}/health",
               "rasa": f"http://127.0.0.1:{rasa_port}/status"}
     try:
-        children = {name: processes.start(name, command) for name, command in commands.items()}
+        children = {name: processes.start(name, command, env={"DATABASE_URL": progress_database})
+                    for name, command in commands.items()}
         for name, child in children.items():
             processes.wait_until(name, child, health[name], limit=240)
-        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", children)
+        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", children,
+                      progress_database)
     finally:
         processes.stop()

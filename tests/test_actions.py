@@ -1,17 +1,86 @@
-"""Custom actions: registered set matches the domain; each action tested with a fresh tracker."""
+"""Custom actions: a fresh tracker, dispatcher and SQLite progress store per test; the events
+returned and the responses sent are both checked, and so is what the store holds."""
 
 from __future__ import annotations
+
+import datetime
+from typing import Any, Dict, List, Optional
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+from sqlalchemy import select
 
+from actions import common
+from actions.crisis import ActionFlagCrisis
 from actions.feelings import ActionReflectFeeling, felt_emotion
+from actions.progress import ActionGreet, ActionProgressSummary, ActionRecordStrength
+from actions.rejection import ActionRecordRejection, ValidateRejectionForm
+from actions.steps import (
+    ActionAcceptStep,
+    ActionAnotherStep,
+    ActionDeclineStep,
+    ActionOfferStep,
+    ActionSendTemplate,
+    ActionStepDone,
+)
+from runner_up.guidance.catalogue import load
 from runner_up.settings import ROOT
+from runner_up.store import repository
+from runner_up.store.db import Database
+from runner_up.store.models import CrisisFlag, MoodEntry, Person, Rejection
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+CATALOGUE = load()
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Database:
+    """A fresh, migrated SQLite store that the actions use."""
+    url = f"sqlite:///{tmp_path / 'progress.sqlite3'}"
+    database = Database(url)
+    database.upgrade()
+    monkeypatch.setenv("DATABASE_URL", url)
+    common.database.cache_clear()
+    yield database
+    common.database().dispose()
+    common.database.cache_clear()
+    database.dispose()
+
+
+@pytest.fixture
+def store_down(tmp_path, monkeypatch) -> None:
+    """DATABASE_URL points at a port where nothing listens."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nothing")
+    common.database.cache_clear()
+    yield
+    common.database.cache_clear()
+
+
+def tracker(parse: Optional[Dict[str, Any]] = None, slots: Optional[Dict[str, Any]] = None,
+            sender: str = "someone", events: Optional[List[Dict]] = None) -> Tracker:
+    return Tracker(sender, dict(slots or {}), parse or {}, events or [], False, None, {}, "action_listen")
+
+
+def run(action, parse=None, slots=None, sender="someone", events=None):
+    dispatcher = CollectingDispatcher()
+    result = action.run(dispatcher, tracker(parse, slots, sender, events), DOMAIN)
+    return result, dispatcher.messages
+
+
+def texts(messages) -> List[str]:
+    return [m.get("text") or m.get("response") for m in messages]
+
+
+def variants(name: str) -> List[str]:
+    return [v["text"] for v in DOMAIN["responses"][name]]
+
+
+def person(database: Database, sender: str = "someone") -> Person:
+    with database.session() as session:
+        return repository.get_or_create_person(session, "rest", sender)
 
 
 def test_registered_actions_and_domain_actions_are_the_same_set() -> None:
@@ -20,39 +89,183 @@ def test_registered_actions_and_domain_actions_are_the_same_set() -> None:
     assert set(executor.actions) == set(DOMAIN["actions"])
 
 
-def tracker_with(parse: dict) -> Tracker:
-    return Tracker("someone", {}, parse, [], False, None, {}, "action_listen")
-
-
-@pytest.mark.parametrize(
-    "parse, expected",
-    [
-        ({"emotion": {"name": "sad", "confidence": 0.9}}, "sad"),
-        ({"emotion": {"name": "angry", "confidence": 0.41}}, "angry"),
-        ({"emotion": {"name": "angry", "confidence": 0.2}}, "neutral"),
-        ({"emotion": {"name": "bored", "confidence": 0.9}}, "neutral"),
-        ({}, "neutral"),
-    ],
-)
+@pytest.mark.parametrize("parse, expected", [
+    ({"emotion": {"name": "sad", "confidence": 0.9}}, "sad"),
+    ({"emotion": {"name": "angry", "confidence": 0.41}}, "angry"),
+    ({"emotion": {"name": "angry", "confidence": 0.2}}, "neutral"),
+    ({"emotion": {"name": "bored", "confidence": 0.9}}, "neutral"),
+    ({}, "neutral"),
+])
 def test_felt_emotion(parse: dict, expected: str) -> None:
     assert felt_emotion(parse) == expected
 
 
-def test_reflect_feeling_sets_the_emotion_slot() -> None:
+def test_reflect_feeling_answers_for_that_emotion_and_logs_the_mood(store: Database) -> None:
+    parse = {"emotion": {"name": "anxious", "confidence": 0.8}, "stage": {"name": "waiting", "confidence": 0.7}}
+    events, messages = run(ActionReflectFeeling(), parse)
+    anxious = [v["text"] for v in DOMAIN["responses"]["utter_reflect_feeling"]
+               if v.get("condition", [{}])[0].get("value") == "anxious"]
+    assert texts(messages)[0] in anxious
+    assert SlotSet("emotion", "anxious") in events and SlotSet("stage", "waiting") in events
+    with store.session() as session:
+        mood = session.scalars(select(MoodEntry)).one()
+        assert (mood.emotion, mood.stage, mood.confidence) == ("anxious", "waiting", 0.8)
+
+
+def test_the_same_sentence_is_not_read_twice_in_a_row(store: Database) -> None:
+    parse = {"emotion": {"name": "sad", "confidence": 0.9}}
+    slots: Dict[str, Any] = {}
+    said = []
+    for _ in range(6):
+        events, messages = run(ActionReflectFeeling(), parse, slots)
+        said.append(texts(messages)[0])
+        slots.update({e["name"]: e["value"] for e in events if e["event"] == "slot"})
+    assert all(a != b for a, b in zip(said, said[1:]))
+
+
+def test_offer_then_accept_a_step_with_its_template(store: Database) -> None:
+    slots = {"company": "Acme", "role": "Data Analyst", "interviewer": "Priya Raman",
+             "when": "2026-11-20", "has_rejection": True}
+    parse = {"emotion": {"name": "neutral", "confidence": 0.9}, "stage": {"name": "just_rejected", "confidence": 0.9}}
+    events, messages = run(ActionOfferStep(), parse, slots)
+    offered = next(e["value"] for e in events if e.get("name") == "current_step")
+    step = CATALOGUE[offered]
+    assert texts(messages)[0] in variants(step.offer)
+    assert step.template is not None, "a neutral, fresh rejection with details gets a practical step"
+
+    events, messages = run(ActionAcceptStep(), parse, {**slots, "current_step": offered})
+    assert texts(messages)[0] in variants(step.guide)
+    letter = texts(messages)[1]
+    assert "Priya Raman" in letter and "Acme" in letter and "{" not in letter
+    with store.session() as session:
+        assert repository.step_statuses(session, person(store)) == {offered: "accepted"}
+
+
+def test_a_step_asking_for_a_strength_opens_its_form(store: Database) -> None:
+    events, _ = run(ActionAcceptStep(), {}, {"current_step": "focus_on_your_strengths"})
+    assert FollowupAction("strength_form") in events
+
+
+def test_another_step_is_a_different_one(store: Database) -> None:
+    parse = {"emotion": {"name": "sad", "confidence": 0.9}, "stage": {"name": "just_rejected", "confidence": 0.9}}
+    events, _ = run(ActionOfferStep(), parse)
+    first = next(e["value"] for e in events if e.get("name") == "current_step")
+    events, _ = run(ActionAnotherStep(), parse, {"current_step": first})
+    second = next(e["value"] for e in events if e.get("name") == "current_step")
+    assert second != first
+
+
+def test_declined_and_done_are_remembered_and_summarised(store: Database) -> None:
+    run(ActionDeclineStep(), {}, {"current_step": "be_grateful"})
+    events, messages = run(ActionStepDone(), {}, {"current_step": "dont_take_it_personally"})
+    assert SlotSet("current_step", None) in events
+    assert "Don't take it personally" in texts(messages)[0]
+    with store.session() as session:
+        assert repository.step_statuses(session, person(store)) == {
+            "be_grateful": "declined", "dont_take_it_personally": "done"}
+    _, messages = run(ActionProgressSummary())
+    assert messages[0]["response"] == "utter_progress_summary"
+    assert "Don't take it personally" in messages[0]["done"]
+
+
+def test_a_strength_is_kept_and_reflected_back(store: Database) -> None:
+    _, messages = run(ActionRecordStrength(), {"text": "I stay calm with upset customers",
+                                               "intent": {"name": "share_strength"}})
+    assert "I stay calm with upset customers" in texts(messages)[0]
+    _, messages = run(ActionProgressSummary())
+    assert "I stay calm with upset customers" in messages[0]["strengths"]
+
+
+def test_each_template_is_sent_filled(store: Database) -> None:
+    for template in ("thank_you", "feedback_request", "keep_cv", "stay_in_running", "linkedin", "follow_up"):
+        events, messages = run(ActionSendTemplate(), {}, {"template_type": template, "company": "Acme"})
+        assert messages[0]["response"] == "utter_template_intro"
+        assert "Acme" in texts(messages)[1] or template == "linkedin"
+        assert "{" not in texts(messages)[1] and "Best regards," in texts(messages)[1]
+        assert SlotSet("template_type", None) in events
+
+
+def test_the_form_never_insists_and_refuses_absurd_input(store: Database) -> None:
+    form = ValidateRejectionForm()
     dispatcher = CollectingDispatcher()
-    events = ActionReflectFeeling().run(
-        dispatcher, tracker_with({"emotion": {"name": "anxious", "confidence": 0.8}}), DOMAIN
-    )
-    assert events == [SlotSet("emotion", "anxious")]
-    assert dispatcher.messages == []
+    skip = tracker({"text": "skip", "intent": {"name": "deny"}})
+    assert form.validate_company("skip", dispatcher, skip, DOMAIN) == {"company": "skipped"}
+    huge = "A" * 10_000
+    answer = tracker({"text": huge, "intent": {"name": "inform"}})
+    assert form.validate_company(huge, dispatcher, answer, DOMAIN) == {"company": None}
+    assert dispatcher.messages[-1]["response"] == "utter_name_too_long"
+    assert form.validate_when("3 March 2031", dispatcher, answer, DOMAIN) == {"when": None}
+    assert dispatcher.messages[-1]["response"] == "utter_when_in_future"
+    assert form.validate_when("3 days ago", dispatcher, answer, DOMAIN) == {
+        "when": (datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=3)).isoformat()}
 
 
-def test_every_reflected_emotion_has_a_response_variant() -> None:
-    conditioned = {
-        c["value"]
-        for variant in DOMAIN["responses"]["utter_reflect_feeling"]
-        for c in variant.get("condition", [])
-    }
-    unconditioned = [v for v in DOMAIN["responses"]["utter_reflect_feeling"] if "condition" not in v]
-    assert conditioned == {"sad", "angry", "anxious", "ashamed", "hopeless", "hopeful"}
-    assert unconditioned, "neutral needs a default variant"
+def test_the_rejection_is_recorded_without_skipped_details(store: Database) -> None:
+    events, messages = run(ActionRecordRejection(), {}, {
+        "company": "Acme", "role": "skipped", "interviewer": None, "when": "2026-11-18"})
+    assert SlotSet("has_rejection", True) in events
+    with store.session() as session:
+        rejection = session.scalars(select(Rejection)).one()
+        assert (rejection.company, rejection.role, rejection.happened_on) == (
+            "Acme", None, datetime.date(2026, 11, 18))
+
+
+def test_first_contact_says_what_is_kept_and_how_to_delete_it(store: Database) -> None:
+    _, messages = run(ActionGreet())
+    assert messages[0]["response"] == "utter_greet"
+    intro = DOMAIN["responses"]["utter_greet"][0]["text"]
+    assert "delete my data" in intro and "what happened?" in intro
+
+
+def test_coming_back_days_later_is_greeted_with_what_was_said(store: Database) -> None:
+    with store.session() as session:
+        someone = repository.get_or_create_person(session, "rest", "back-again")
+        repository.record_rejection(session, someone, company="Acme")
+        someone.last_seen_at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=3)
+    events, messages = run(ActionGreet(), sender="back-again")
+    assert messages == [{**messages[0], "response": "utter_welcome_back", "company": "Acme"}]
+    assert SlotSet("has_rejection", True) in events
+    _, messages = run(ActionGreet(), sender="back-again")
+    assert texts(messages)[0] in variants("utter_greet_again")  # seen a moment ago
+
+
+def test_a_configured_country_is_used_for_crisis_resources(store: Database, monkeypatch) -> None:
+    monkeypatch.setenv("RUNNER_UP_DEFAULT_COUNTRY", "ie")
+    events, _ = run(ActionGreet())
+    assert SlotSet("country", "IE") in events
+
+
+def test_the_crisis_flag_keeps_a_time_and_nothing_said(store: Database) -> None:
+    run(ActionFlagCrisis(), {"text": "something private"})
+    with store.session() as session:
+        flag = session.scalars(select(CrisisFlag)).one()
+        assert flag.flagged_at is not None
+        assert {c.name for c in CrisisFlag.__table__.columns} == {"id", "person_id", "flagged_at"}
+
+
+def test_store_down_an_honest_message_once_and_the_conversation_goes_on(store_down: None) -> None:
+    parse = {"emotion": {"name": "sad", "confidence": 0.9}, "stage": {"name": "just_rejected", "confidence": 0.9}}
+    events, messages = run(ActionReflectFeeling(), parse)
+    assert messages[-1]["response"] == "utter_progress_unavailable"
+    assert SlotSet("progress_unavailable", True) in events
+    events, messages = run(ActionOfferStep(), parse, {"progress_unavailable": True})
+    assert [m for m in messages if m.get("response") == "utter_progress_unavailable"] == []
+    offered = next(e["value"] for e in events if e.get("name") == "current_step")
+    assert texts(messages)[0] in variants(CATALOGUE[offered].offer)
+    events, _ = run(ActionStepDone(), parse, {"current_step": offered, "progress_unavailable": True})
+    assert SlotSet("step_statuses", {offered: "done"}) in events
+    _, messages = run(ActionProgressSummary(), parse, {"progress_unavailable": True})
+    assert messages == []  # nothing to summarise from, and the outage was already said
+
+
+def test_nothing_stored_before_an_outage_is_lost(store: Database, monkeypatch) -> None:
+    run(ActionStepDone(), {}, {"current_step": "be_grateful"})
+    url = str(store.engine.url)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nothing")
+    common.database.cache_clear()
+    _, messages = run(ActionStepDone(), {}, {"current_step": "look_after_yourself"})
+    assert messages[-1]["response"] == "utter_progress_unavailable"
+    monkeypatch.setenv("DATABASE_URL", url)
+    common.database.cache_clear()
+    with store.session() as session:
+        assert repository.step_statuses(session, person(store)) == {"be_grateful": "done"}

@@ -1,13 +1,19 @@
-"""A turn through the REST channel reaches the action server and reflects the feeling."""
+"""Whole conversations through the REST channel, with the action server and the progress store."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 import pytest
 import yaml
+from sqlalchemy import select
 
+from runner_up.guidance.catalogue import load
 from runner_up.settings import ROOT
+from runner_up.store import repository
+from runner_up.store.db import Database
+from runner_up.store.models import MoodEntry, Rejection
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 
@@ -22,20 +28,78 @@ def variants(response: str, emotion: str | None = None) -> set:
     return texts
 
 
+def texts(replies) -> list:
+    return [r.get("text", "") for r in replies]
+
+
+def sender() -> str:
+    return f"test-{uuid.uuid4()}"
+
+
 @pytest.mark.slow
-def test_greeting_then_a_sad_rejection_is_reflected(servers) -> None:
-    sender = f"test-{uuid.uuid4()}"
-    greeting = servers.say(sender, "hello")
-    assert [m["text"] for m in greeting] == list(variants("utter_greet"))
-    reply = servers.say(sender, "they turned me down this morning and I'm absolutely gutted")
-    assert len(reply) == 1
-    assert reply[0]["text"] in variants("utter_reflect_feeling", "sad")
+def test_a_rejection_from_first_contact_to_a_step_done(servers) -> None:
+    who = sender()
+    greeting = texts(servers.say(who, "hello"))
+    assert greeting == list(variants("utter_greet"))
+
+    reply = texts(servers.say(who, "Acme turned me down this morning for the analyst job and I'm absolutely gutted"))
+    assert reply[0] in variants("utter_reflect_feeling", "sad"), "the feeling comes first"
+    questions = {"utter_ask_company", "utter_ask_role", "utter_ask_interviewer", "utter_ask_when"}
+    asked = [name for name in questions if reply[-1] in variants(name)]
+    assert asked, f"the form asks for a detail: {reply}"
+
+    for _ in range(4):  # answer or skip whatever it still asks, at most four details
+        last = reply[-1]
+        if last in variants("utter_ask_company"):
+            reply = texts(servers.say(who, "Acme"))
+        elif last in variants("utter_ask_role"):
+            reply = texts(servers.say(who, "Data Analyst"))
+        elif last in variants("utter_ask_interviewer"):
+            reply = texts(servers.say(who, "skip"))
+        elif last in variants("utter_ask_when"):
+            reply = texts(servers.say(who, "yesterday"))
+        else:
+            break
+    offers = {t for step in load().steps for t in variants(step.offer)}
+    assert reply[-1] in offers, f"after the details, one step is offered: {reply}"
+
+    accepted = texts(servers.say(who, "yes"))
+    guides = {t for step in load().steps for t in variants(step.guide)}
+    assert accepted[0] in guides
+    done = texts(servers.say(who, "done! I sent it off this morning"))
+    assert any("done" in t for t in done), (accepted, done)
+    summary = texts(servers.say(who, "what have I done so far?"))
+    assert summary[0].startswith("Here's where you are") and "Rejections you told me about: 1" in summary[0]
+
+    database = Database(servers.database_url)
+    with database.session() as session:
+        person = repository.get_or_create_person(session, "rest", who)
+        rejection = session.scalars(select(Rejection).where(Rejection.person == person)).one()
+        assert rejection.company == "Acme" and rejection.interviewer is None
+        assert rejection.happened_on == datetime.date.today() - datetime.timedelta(days=1)
+        assert "done" in repository.step_statuses(session, person).values()
+        moods = session.scalars(select(MoodEntry).where(MoodEntry.person == person)).all()
+        assert moods and moods[0].emotion == "sad"
+    database.dispose()
 
 
 @pytest.mark.slow
 def test_each_conversation_keeps_its_own_emotion(servers) -> None:
-    angry, hopeful = f"test-{uuid.uuid4()}", f"test-{uuid.uuid4()}"
-    a = servers.say(angry, "they ghosted me after 3 interviews, I'm furious, so unfair")
-    h = servers.say(hopeful, "I got the offer!! so happy, I start in June")
-    assert a[0]["text"] in variants("utter_reflect_feeling", "angry")
-    assert h[-1]["text"] not in variants("utter_reflect_feeling", "angry")
+    angry, hopeful = sender(), sender()
+    a = texts(servers.say(angry, "they ghosted me after 3 interviews, I'm furious, so unfair"))
+    h = texts(servers.say(hopeful, "I got the offer!! so happy, I start in June"))
+    assert a[0] in variants("utter_reflect_feeling", "angry")
+    assert not set(h) & variants("utter_reflect_feeling", "angry")
+
+
+@pytest.mark.slow
+def test_coming_back_days_later_is_greeted_with_what_was_said(servers) -> None:
+    who = sender()
+    database = Database(servers.database_url)
+    with database.session() as session:
+        person = repository.get_or_create_person(session, "rest", who)
+        repository.record_rejection(session, person, company="Globex")
+        person.last_seen_at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=4)
+    database.dispose()
+    said = texts(servers.say(who, "hi"))
+    assert any("Globex" in t for t in said), said

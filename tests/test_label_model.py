@@ -70,3 +70,16 @@ def test_zero_embedding_does_not_divide_by_zero() -> None:
     model = LabelModel.fit(train, labels)
     probs = model.predict([Example(np.zeros(8), "", "")])
     assert np.isfinite(probs).all()
+
+
+def test_two_labels_give_the_logistic_probabilities() -> None:
+    train, labels = examples(60)
+    binary = ["sad" if label == "sad" else "other" for label in labels]
+    model = LabelModel.fit(train, binary)
+    test, truth = examples(30, seed=1)
+    probs = model.predict(test)
+    assert probs.shape == (30, 2)
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    assert [model.labels[i] for i in probs.argmax(axis=1)] == [
+        "sad" if label == "sad" else "other" for label in truth]
+    assert 0.0 < probs.min() and probs.max() < 1.0

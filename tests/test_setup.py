@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from runner_up.settings import ROOT
 
@@ -27,12 +29,35 @@ def test_install_fails_clearly_without_python_310(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def responses_sent_by_actions() -> set:
+    """Responses our actions send by name (code, guidance catalogue, templates): Rasa's validator
+    cannot see those and calls them unused."""
+    from runner_up.guidance.catalogue import TEMPLATES, load
+
+    named = set()
+    for path in (ROOT / "actions").glob("*.py"):
+        named |= set(re.findall(r"[\"'](utter_[a-z_]+)[\"']", path.read_text()))
+    for step in load().steps:
+        named |= {step.offer, step.guide}
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    asked_by_forms = {f"utter_ask_{slot}" for form in domain.get("forms", {}).values()
+                      for slot in form["required_slots"]}
+    return named | asked_by_forms | {f"utter_template_{name}" for name in TEMPLATES}
+
+
 def test_rasa_data_validate_passes_without_warnings() -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     result = subprocess.run([str(Path(sys.executable).parent / "rasa"), "data", "validate"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
-    warnings = [line for line in output.splitlines()
-                if ("Warning" in line or " WARNING " in line) and "DeprecationWarning" not in line]
+    sent_by_actions = responses_sent_by_actions()
+    warnings = []
+    for line in output.splitlines():
+        if ("Warning" not in line and " WARNING " not in line) or "DeprecationWarning" in line:
+            continue
+        unused = re.search(r"The utterance '(utter_[a-z_]+)' is not used in any story or rule", line)
+        if unused and unused.group(1) in sent_by_actions:
+            continue
+        warnings.append(line)
     assert not warnings, "\n".join(warnings)

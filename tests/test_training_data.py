@@ -57,3 +57,21 @@ def test_no_outside_evaluation_text_is_in_our_data(examples) -> None:
                 if len(text) >= 15 and text in ours:
                     copied.append((path.name, row["id"]))
     assert not copied, f"texts from ../shared/evaldata found in data/nlu: {copied[:5]}"
+
+
+def test_no_example_is_written_twice() -> None:
+    """Read from the files themselves: Rasa's loader merges repeats without a word."""
+    seen, repeated = set(), []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text()).get("nlu", []):
+            if "intent" not in block:
+                continue  # synonyms, lookup tables
+            items = block.get("examples") or []
+            if isinstance(items, str):
+                items = [{"text": line[2:]} for line in items.splitlines() if line.startswith("- ")]
+            for item in items:
+                text = " ".join((item["text"] if isinstance(item, dict) else str(item)).lower().split())
+                if text in seen:
+                    repeated.append((path.name, text))
+                seen.add(text)
+    assert not repeated, repeated[:10]

@@ -70,10 +70,16 @@ class LabelModel:
         x = design_matrix(examples, ngram_weight)
         lr = LogisticRegression(C=c, max_iter=1000, class_weight="balanced")
         lr.fit(x, list(targets))
+        weights, bias = lr.coef_, lr.intercept_
+        if len(lr.classes_) == 2:
+            # Two labels: scikit-learn keeps one row, for the second label. A zero row for the
+            # first makes the softmax in `predict` exactly the logistic function.
+            weights = np.vstack([np.zeros_like(weights), weights])
+            bias = np.concatenate([np.zeros_like(bias), bias])
         return cls(
             labels=[str(label) for label in lr.classes_],
-            weights=lr.coef_.astype(np.float32),
-            bias=lr.intercept_.astype(np.float32),
+            weights=weights.astype(np.float32),
+            bias=bias.astype(np.float32),
             ngram_weight=ngram_weight,
         )
 

@@ -1,6 +1,7 @@
 """NLU report: emotion and stage macro-F1, 5-fold cross-validated on our data and on outside text.
 
-    .venv/bin/python -m runner_up.nlu.report [--evaldata ../shared/evaldata] [--folds 5]
+    runner-up report [--evaldata ../shared/evaldata] [--folds 5]
+    runner-up report --crisis [--cache var/cache] [--show-misses N]   (see runner_up.nlu.crisis_report)
 
 The outside texts (../shared/evaldata, written by people outside the project) are read here only
 to measure; they never reach data/.
@@ -115,7 +116,18 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     parser.add_argument("--config", type=Path, default=Path("config.yml"))
     parser.add_argument("--evaldata", type=Path, default=Path("../shared/evaldata"))
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--crisis", action="store_true", help="report on the crisis detector instead")
+    parser.add_argument("--cache", type=Path, help="keep encoder features of outside texts here")
+    parser.add_argument("--show-misses", type=int, default=0, help="print up to N errors per set")
     args = parser.parse_args(argv)
+
+    if args.crisis:
+        from runner_up.nlu import crisis_report
+
+        print(f"Runner-Up crisis detector report, {datetime.date.today()}, commit {git_commit()}")
+        crisis_report.run(args.data, args.config, args.evaldata, args.folds, args.cache,
+                          args.show_misses)
+        return 0
 
     from rasa.shared.nlu.training_data.loading import load_data
 

@@ -1,0 +1,159 @@
+"""Crisis detector report: recall, precision and false alarms, on our sets and on outside text.
+
+    .venv/bin/runner-up report --crisis [--evaldata ../shared/evaldata] [--cache var/cache]
+
+Trains the detector exactly as `rasa train` does (config.yml settings, data/nlu), then measures:
+- our own data, 5-fold cross-validated (intent `crisis` against all the others);
+- our held-out test sets, tests/data/crisis/{crisis,not_crisis}.txt (written apart from data/);
+- ../shared/evaldata/crisis_twitter_suicidal_intention.jsonl: recall and precision;
+- the job texts of ../shared/evaldata (EmpatheticDialogues job rows, GoEmotions job subset):
+  false alarm rate (none of them is labelled crisis).
+The outside texts are only read here, to measure; they never reach data/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Text, Tuple
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from runner_up.nlu import crisis_rules
+from runner_up.nlu.classifiers import example_of
+from runner_up.nlu.crisis import CRISIS, OTHER, CrisisDetector, Verdict, decide
+from runner_up.nlu.featurize import Featurizer, pipeline_config
+from runner_up.nlu.label_model import Example, LabelModel
+from runner_up.nlu.spacy_nlp import build_pipeline
+from runner_up.settings import ROOT
+
+TEST_SETS = ROOT / "tests" / "data" / "crisis"
+
+
+def read_lines(path: Path) -> List[Text]:
+    """One message a line; blank lines and `# ` comment lines skipped."""
+    with path.open(encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip() and not line.startswith("# ")]
+
+
+class Encoded:
+    """Texts featurized once: their classifier examples and their rule findings."""
+
+    def __init__(self, featurizer: Featurizer, texts: Sequence[Text], cache: Optional[Path]) -> None:
+        self.texts = list(texts)
+        self.examples = self._examples(featurizer, cache)
+        nlp = build_pipeline()
+        # SpacyNLP parses lower-cased text (case_sensitive: false), as here.
+        self.findings = [crisis_rules.read(doc) for doc in nlp.pipe(t.lower() for t in self.texts)]
+
+    def _examples(self, featurizer: Featurizer, cache: Optional[Path]) -> List[Optional[Example]]:
+        key = hashlib.sha256("\x00".join(self.texts).encode()).hexdigest()[:16]
+        path = cache / f"crisis-features-{key}.pkl" if cache else None
+        if path is not None and path.exists():
+            with path.open("rb") as handle:
+                return pickle.load(handle)
+        examples = [example_of(m) for m in featurizer.messages(self.texts)]
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as handle:
+                pickle.dump(examples, handle)
+        return examples
+
+    def verdicts(self, model: LabelModel, config: Dict) -> List[Verdict]:
+        readable = [e for e in self.examples if e is not None]
+        column = model.labels.index(CRISIS)
+        probabilities = iter(model.predict(readable)[:, column] if readable else [])
+        return [
+            decide(float(next(probabilities)) if e is not None else 0.0, finding, config)
+            for e, finding in zip(self.examples, self.findings)
+        ]
+
+
+def scores(truth: Sequence[bool], flagged: Sequence[bool]) -> Dict[Text, float]:
+    tp = sum(t and f for t, f in zip(truth, flagged))
+    fp = sum(f and not t for t, f in zip(truth, flagged))
+    fn = sum(t and not f for t, f in zip(truth, flagged))
+    negatives = sum(not t for t in truth)
+    return {
+        "n": len(truth),
+        "recall": tp / (tp + fn) if tp + fn else float("nan"),
+        "precision": tp / (tp + fp) if tp + fp else float("nan"),
+        "false_alarm": fp / negatives if negatives else float("nan"),
+    }
+
+
+def training_set(featurizer: Featurizer, data: Path) -> Tuple[List[Example], List[Text], List[Text]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    messages = featurizer.process(list(load_data(str(data)).intent_examples))
+    kept = [(example_of(m), m) for m in messages]
+    kept = [(e, m) for e, m in kept if e is not None]
+    targets = [CRISIS if m.get("intent") == CRISIS else OTHER for _, m in kept]
+    return [e for e, _ in kept], targets, [m.get("text") for _, m in kept]
+
+
+def cross_validated(examples: List[Example], targets: List[Text], texts: List[Text],
+                    config: Dict, folds: int) -> Dict[Text, float]:
+    findings = [crisis_rules.read(doc) for doc in build_pipeline().pipe(t.lower() for t in texts)]
+    flagged = [False] * len(examples)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
+    for train_idx, test_idx in splitter.split(np.zeros(len(targets)), targets):
+        model = LabelModel.fit([examples[i] for i in train_idx], [targets[i] for i in train_idx],
+                               c=config["c"], ngram_weight=config["ngram_weight"])
+        column = model.labels.index(CRISIS)
+        probabilities = model.predict([examples[i] for i in test_idx])[:, column]
+        for i, p in zip(test_idx, probabilities):
+            flagged[i] = decide(float(p), findings[i], config).flagged
+    return scores([t == CRISIS for t in targets], flagged)
+
+
+def outside_sets(evaldata: Path) -> Dict[Text, Tuple[List[Text], List[bool]]]:
+    from runner_up.nlu.report import load_jsonl
+
+    tweets = load_jsonl(evaldata / "crisis_twitter_suicidal_intention.jsonl")
+    ed = load_jsonl(evaldata / "empatheticdialogues_job.jsonl")
+    goemotions = load_jsonl(evaldata / "goemotions_job_subset.jsonl")
+    return {
+        "Twitter suicidal intention": ([r["text"] for r in tweets], [bool(r["meta"]["crisis"]) for r in tweets]),
+        "EmpatheticDialogues job rows, first turn": ([r["text"] for r in ed], [False] * len(ed)),
+        "EmpatheticDialogues job rows, situation": ([r["situation"] or r["text"] for r in ed], [False] * len(ed)),
+        "GoEmotions job subset": ([r["text"] for r in goemotions], [False] * len(goemotions)),
+    }
+
+
+def run(data: Path, config_path: Path, evaldata: Path, folds: int, cache: Optional[Path],
+        show_misses: int = 0) -> List[Tuple[Text, Dict[Text, float]]]:
+    """Prints the report; returns its rows (set name, scores)."""
+    config = pipeline_config(config_path, CrisisDetector)
+    featurizer = Featurizer(config_path)
+    print("featurizing the training data ...", flush=True)
+    examples, targets, texts = training_set(featurizer, data)
+    print(f"  {targets.count(CRISIS)} crisis, {targets.count(OTHER)} other examples")
+    rows = [(f"own data, {folds}-fold CV", cross_validated(examples, targets, texts, config, folds))]
+    model = LabelModel.fit(examples, targets, c=config["c"], ngram_weight=config["ngram_weight"])
+
+    sets: Dict[Text, Tuple[List[Text], List[bool]]] = {}
+    if TEST_SETS.is_dir():
+        crisis, calm = read_lines(TEST_SETS / "crisis.txt"), read_lines(TEST_SETS / "not_crisis.txt")
+        sets["own test sets (tests/data/crisis)"] = (crisis + calm, [True] * len(crisis) + [False] * len(calm))
+    if evaldata.is_dir():
+        sets.update(outside_sets(evaldata))
+    for name, (set_texts, truth) in sets.items():
+        print(f"featurizing {name} ({len(set_texts)} texts) ...", flush=True)
+        verdicts = Encoded(featurizer, set_texts, cache).verdicts(model, config)
+        rows.append((name, scores(truth, [v.flagged for v in verdicts])))
+        misses = [(t, v) for t, v, y in zip(set_texts, verdicts, truth) if v.flagged != y]
+        for text, verdict in misses[:show_misses]:
+            print(f"  {'MISSED' if not verdict.flagged else 'FALSE ALARM'} p={verdict.probability:.2f} "
+                  f"{verdict.finding} {text[:140]}")
+
+    print("\n| measured on | n | recall | precision | false alarm rate |\n|---|---|---|---|---|")
+    for name, s in rows:
+        print(f"| {name} | {s['n']} | {_fmt(s['recall'])} | {_fmt(s['precision'])} | {_fmt(s['false_alarm'])} |")
+    return rows
+
+
+def _fmt(value: float) -> Text:
+    return "–" if value != value else f"{value:.3f}"

@@ -1,0 +1,211 @@
+"""Rules that read a message for explicit risk of suicide or self-harm, and for idioms that are not.
+
+spaCy `Matcher` patterns over lower-cased words and lookup lemmas. They are one half of the crisis
+detector (`runner_up.nlu.crisis`): an explicit statement ("I want to kill myself", "kms",
+"no reason to live") is flagged whatever the classifier says, unless it is negated ("I'd never hurt
+myself"). Death and violence idioms ("this rejection is killing me", "I'd kill for that job") and
+negations do not clear a message: they only make the classifier's bar higher.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Dict, List, Text, Tuple
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+NEGATIONS = ["not", "n't", "nt", "never", "no", "nor", "neither", "dont", "wont", "cant", "wouldnt"]
+DIE = ["die", "dying", "died", "dead"]
+SELF = ["myself", "meself", "mysel", "myslef", "self"]
+# Words that make "suicide" about something other than the person's own life.
+SUICIDE_IDIOM_BEFORE = ["career", "social", "political", "professional", "commercial", "financial"]
+SUICIDE_TOPIC_AFTER = [
+    "squad", "prevention", "awareness", "hotline", "helpline", "line", "lines", "rate", "rates",
+    "statistics", "door", "doors", "mission", "run", "research", "documentary", "bomber",
+]
+SUICIDE_WORD = r"^(s+u+[is]*c[icsz]*d+|s+u+i+s+i+d+)[ea]*(l|al|ial)?s?$"  # typos too: sucide, sucicde
+
+
+def _words(*alternatives: Text) -> Dict[Text, Any]:
+    return {"LOWER": {"IN": list(alternatives)}}
+
+
+# Explicit risk. The names say what each pattern catches.
+EXPLICIT: Dict[Text, List[List[Dict[Text, Any]]]] = {
+    "kill_myself": [
+        [{"LEMMA": {"IN": ["kill", "unalive", "off", "hang", "harm", "end", "drown", "poison"]}},
+         _words(*SELF)],
+        [{"LEMMA": {"IN": ["kill", "unalive", "off", "hang", "harm", "end"]}}, _words("my"),
+         _words("self", "life")],
+        [_words("kms", "kmss", "unalive", "unaliving", "sewerslide", "ctb")],
+        [_words("sewer"), _words("slide", "sliding")],
+    ],
+    "suicide": [[{"LOWER": {"REGEX": SUICIDE_WORD}}]],
+    "take_my_life": [
+        [{"LEMMA": "take"}, _words("my"), _words("own", "life"), {"LOWER": "life", "OP": "?"}],
+        [{"LEMMA": "end"}, _words("it", "everything", "things"), _words("all", "now", "tonight")],
+        [{"LEMMA": "end"}, _words("everything")],
+    ],
+    "want_to_die": [
+        [_words("want", "wanna", "wish", "hope", "ready", "deserve", "going", "gon", "wait"),
+         {"LOWER": {"IN": ["to", "na"]}, "OP": "?"}, _words("die")],
+        [_words("wish", "hope"), _words("i"), _words("was", "were", "'d", "d", "had", "would"),
+         {"LOWER": {"IN": ["be", "just"]}, "OP": "?"}, _words("dead", "died", "die")],
+        [_words("better"), _words("off"), _words("dead")],
+        [_words("better"), _words("off"), _words("without"), _words("me")],
+        [_words("want", "wanna"), {"LOWER": "to", "OP": "?"}, _words("be"), _words("dead")],
+    ],
+    "not_want_to_live": [
+        [_words(*NEGATIONS), {"LOWER": {"IN": ["really", "even"]}, "OP": "?"},
+         _words("want", "wanna", "wish"), {"LOWER": "to", "OP": "?"},
+         _words("live", "exist", "wake", "survive")],
+        [_words(*NEGATIONS), _words("want", "wanna"), {"LOWER": "to", "OP": "?"}, _words("be"),
+         _words("alive", "around")],
+        [_words("reason", "point", "nothing", "purpose"), {"LOWER": {"IN": ["to", "in", "for", "of"]}, "OP": "?"},
+         _words("live", "living")],
+        [_words("not", "nt", "n't"), _words("worth"), _words("living")],
+        [_words("point"), _words("of", "in"), _words("going", "carrying", "keeping", "being"),
+         _words("on", "here", "alive", "going")],
+        [_words("point"), _words("going", "carrying"), _words("on")],
+        [_words("why"), _words("stick", "stay"), _words("around")],
+        [_words("failing"), _words("at"), _words("living", "life")],
+        [_words("want", "wanna"), {"LOWER": {"IN": ["to", "be"]}, "OP": "*"}, _words("six", "6"),
+         _words("feet", "ft"), _words("under")],
+        [_words("tired", "sick"), _words("of"), _words("living", "existing")],
+        [_words("tired", "sick"), _words("of"), _words("being"), _words("alive")],
+    ],
+    "self_harm": [
+        [_words("self"), {"ORTH": "-", "OP": "?"}, _words("harm", "harming", "harmed", "injury", "injure")],
+        [_words("selfharm", "selfharming", "sh'ing")],
+        [_words("slit", "slice"), _words("my"), _words("wrist", "wrists", "arms", "thighs")],
+    ],
+}
+
+# Cues: wording that is often, not always, about self-harm ("I hurt myself at the gym" is not);
+# the classifier decides, with a lower bar.
+CUES: Dict[Text, List[List[Dict[Text, Any]]]] = {
+    "hurt_myself": [
+        [{"LEMMA": {"IN": ["cut", "burn", "hurt", "starve", "punish", "scratch"]}}, _words("myself")],
+        [_words("cut", "cutting", "cuts", "scars", "scar"), _words("my", "on"),
+         _words("wrist", "wrists", "arm", "arms", "thigh", "thighs", "legs")],
+        [_words("pills", "overdose", "od", "rope", "noose", "bridge", "bridges", "ledge", "tracks")],
+        [_words("six", "6"), _words("feet", "ft"), _words("under")],
+        [_words("sleep", "asleep"), _words("forever")],
+        [_words("attempt", "attempted", "attempts")],
+        [_words("wo", "will", "not", "nt", "n't", "never"), _words("be"), _words("around", "here")],
+        [_words("engine"), _words("running")],
+        [_words("standing", "sitting", "stood", "sat"), _words("on"), _words("the", "a", "this"),
+         _words("roof", "ledge", "edge", "bridge", "railing", "tracks")],
+        [_words("bleed", "bleeds", "bleeding", "bled"), _words("out")],
+        [_words("till", "until"), _words("it", "i"), _words("bleeds", "bled", "bleed")],
+        [_words("walk", "walking", "swim", "swimming"), _words("into", "out"), _words("the", "to"),
+         _words("sea", "ocean", "river", "lake", "far")],
+        [_words("wrote", "written", "writing", "left"), _words("a", "my"), _words("note", "letter")],
+        [_words("never"), _words("wake")],
+        [_words("not"), _words("wake"), _words("up"), _words("again", "tomorrow")],
+        [_words("jump", "jumping"), _words("off", "from"), _words("a", "the", "my"),
+         _words("bridge", "building", "roof", "cliff", "balcony")],
+        [_words("all"), _words("my"), _words("pills", "meds", "tablets", "insulin", "medication")],
+    ],
+}
+
+# Idioms: death and violence words that are not about a risk to life.
+IDIOMS: List[List[Dict[Text, Any]]] = [
+    [{"LEMMA": "kill"}, _words("me", "for", "it", "time", "two", "them", "him", "her", "the")],
+    [_words("dying", "die", "died"), _words("to", "of", "for", "laughing", "inside")],
+    [_words("dead"), {"ORTH": "-", "OP": "?"},
+     _words("end", "silence", "tired", "serious", "set", "air", "beat", "wrong", "right", "inside", "on")],
+    [_words("bored", "scared", "worried", "sick", "frightened", "stressed", "tickled", "freezing"),
+     _words("to"), _words("death")],
+    [{"LEMMA": "shoot"}, {"LOWER": "me", "OP": "?"}, _words("down")],
+    [{"LEMMA": "shoot"}, _words("me"), _words("a", "an")],
+    [{"LEMMA": "shoot"}, _words("myself", "yourself"), _words("in"), _words("the"), _words("foot")],
+    [_words("shot"), _words("in"), _words("the"), _words("dark")],
+    [_words("drop", "dropped"), {"ORTH": "-", "OP": "?"}, _words("dead")],
+    [_words("over"), _words("my"), _words("dead"), _words("body")],
+    [_words("hang"), _words("in"), _words("there")],
+    [_words("end"), _words("of"), _words("my"), _words("rope", "tether")],
+    [_words("murder"), _words("a")],
+    [{"LEMMA": "cut"}, _words("myself"), _words("some", "a")],
+    [_words(*SUICIDE_IDIOM_BEFORE), {"LOWER": {"REGEX": SUICIDE_WORD}}],
+]
+
+# How far back a negation still negates an explicit phrase ("I would never ever hurt myself").
+NEGATION_WINDOW = 4
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the rules read in a message: explicit risk, and whether idioms or negations were seen."""
+
+    explicit: Tuple[Text, ...] = ()
+    cues: Tuple[Text, ...] = ()
+    idioms: Tuple[Text, ...] = ()
+    negated: Tuple[Text, ...] = ()
+
+    @property
+    def guarded(self) -> bool:
+        """Idiom or negated wording: the classifier alone must be very sure."""
+        return bool(self.idioms or self.negated)
+
+
+@functools.lru_cache(maxsize=4)
+def _matcher(vocab: Any) -> Matcher:
+    matcher = Matcher(vocab)
+    for name, patterns in {**EXPLICIT, **CUES}.items():
+        matcher.add(name, patterns)
+    matcher.add("idiom", IDIOMS)
+    return matcher
+
+
+# "can't stop thinking about ending my life": the negation is not on the phrase.
+NOT_NEGATING_NEXT = {"stop", "help", "wait", "sure", "lie", "know", "care", "think"}
+
+
+def _negated(doc: Doc, start: int) -> bool:
+    for i in range(max(0, start - NEGATION_WINDOW), start):
+        following = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+        if doc[i].lower_ in NEGATIONS and following not in NOT_NEGATING_NEXT:
+            return True
+    return False
+
+
+def _suicide_is_a_topic(doc: Doc, start: int, end: int) -> bool:
+    """ "suicide prevention", "his suicide": talk about suicide, not a wish."""
+    after = doc[end].lower_ if end < len(doc) else ""
+    before = {t.lower_ for t in doc[max(0, start - 3):start]}
+    return after in SUICIDE_TOPIC_AFTER or bool(before & {"his", "her", "their"})
+
+
+def read(doc: Doc) -> Finding:
+    """Explicit risk, idioms and negations found in a spaCy `Doc` (tokens with lookup lemmas)."""
+    explicit: List[Text] = []
+    cues: List[Text] = []
+    idioms: List[Text] = []
+    negated: List[Text] = []
+    idiom_tokens = set()
+    matches = _matcher(doc.vocab)(doc)
+    for match_id, start, end in matches:
+        if doc.vocab.strings[match_id] == "idiom":
+            idioms.append(doc[start:end].text)
+            idiom_tokens.update(range(start, end))
+    for match_id, start, end in matches:
+        name = doc.vocab.strings[match_id]
+        span = doc[start:end].text
+        if name == "idiom":
+            continue
+        if idiom_tokens & set(range(start, end)):
+            continue  # "career suicide", "cut myself some slack"
+        if name == "suicide" and _suicide_is_a_topic(doc, start, end):
+            idioms.append(span)
+        elif name != "not_want_to_live" and _negated(doc, start):
+            negated.append(span)
+        elif name in CUES:
+            cues.append(name)
+        else:
+            explicit.append(name)
+    return Finding(
+        tuple(dict.fromkeys(explicit)), tuple(dict.fromkeys(cues)), tuple(idioms), tuple(negated)
+    )

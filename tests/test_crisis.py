@@ -1,0 +1,206 @@
+"""The crisis safety net: rules, the decision, our held-out sets, and the conversation with the
+action server stopped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+import yaml
+
+from runner_up import crisis_resources
+from runner_up.nlu import crisis_rules
+from runner_up.nlu.crisis import CrisisDetector, decide
+from runner_up.nlu.crisis_report import TEST_SETS, read_lines
+from runner_up.nlu.spacy_nlp import build_pipeline
+from runner_up.runner import BIN, Processes
+from runner_up.settings import ROOT
+from tests.conftest import Servers, free_port
+
+CONFIG = {**CrisisDetector.get_default_config(), "threshold": 0.5, "cue_threshold": 0.1,
+          "guarded_threshold": 0.9}
+REQUIRED_IDIOMS = [
+    "this rejection is killing me", "I'd kill for that job", "I'm dying to hear back",
+    "stuck in a dead-end job", "shoot me an email", "I nailed it, then they shot me down",
+]
+
+
+def finding(text: str) -> crisis_rules.Finding:
+    return crisis_rules.read(build_pipeline()(text.lower()))
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("I want to kill myself", "kill_myself"),
+    ("im gonna kms", "kill_myself"),
+    ("thinking about sucide again", "suicide"),
+    ("i dont wanna live anymore", "not_want_to_live"),
+    ("there is no reason to live", "not_want_to_live"),
+    ("everyone would be better off without me", "want_to_die"),
+    ("i wish i was dead", "want_to_die"),
+    ("I'm going to end it all tonight", "take_my_life"),
+    ("self-harm is all I can think about", "self_harm"),
+    ("I can't stop thinking about ending my life", "kill_myself"),
+])
+def test_explicit_statements_are_read(text: str, rule: str) -> None:
+    assert rule in finding(text).explicit
+
+
+@pytest.mark.parametrize("text", REQUIRED_IDIOMS + [
+    "it would be career suicide to turn it down", "I'm bored to death of job boards",
+    "I shot myself in the foot in that interview", "I cut myself some slack today",
+])
+def test_idioms_are_not_explicit(text: str) -> None:
+    assert not finding(text).explicit
+
+
+@pytest.mark.parametrize("text", [
+    "I would never kill myself, I'm just fed up", "I'm not suicidal, just sad about the job",
+])
+def test_negated_statements_are_guarded_not_explicit(text: str) -> None:
+    read = finding(text)
+    assert not read.explicit and read.negated
+
+
+def test_decide_flags_explicit_whatever_the_classifier_says() -> None:
+    verdict = decide(0.01, crisis_rules.Finding(explicit=("kill_myself",)), CONFIG)
+    assert verdict.flagged and verdict.confidence == CONFIG["rule_confidence"]
+
+
+@pytest.mark.parametrize("probability, read, flagged", [
+    (0.6, crisis_rules.Finding(), True),
+    (0.4, crisis_rules.Finding(), False),
+    (0.6, crisis_rules.Finding(idioms=("killing me",)), False),  # idioms raise the bar
+    (0.95, crisis_rules.Finding(idioms=("killing me",)), True),
+    (0.15, crisis_rules.Finding(cues=("hurt_myself",)), True),  # cues lower it
+    (0.6, crisis_rules.Finding(negated=("kill myself",)), False),
+])
+def test_decide_bars(probability: float, read: crisis_rules.Finding, flagged: bool) -> None:
+    assert decide(probability, read, CONFIG).flagged is flagged
+
+
+def test_resources_cover_the_required_countries_with_sources() -> None:
+    resources = crisis_resources.load()
+    assert {"US", "GB", "IE", "CA", "AU", "NZ", "IN", "DE", "FR", "ZA"} <= set(resources.country_codes)
+    assert resources.default == "international"
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    assert domain["slots"]["country"]["values"] == resources.country_codes
+
+
+def test_domain_resources_are_generated_from_the_data_file() -> None:
+    assert crisis_resources.sync_domain(check=True), "run `runner-up resources`"
+
+
+@pytest.mark.parametrize("text, country", [
+    ("I'm in the UK", "GB"), ("i live in northern ireland", "GB"), ("ireland", "IE"),
+    ("im in the us", "US"), ("Aotearoa", "NZ"),
+])
+def test_countries_are_found(text: str, country: str) -> None:
+    aliases = crisis_resources.load().aliases
+    assert [c["value"] for c in crisis_resources.find_countries(text, aliases)] == [country]
+
+
+def test_no_country_in_everyday_words() -> None:
+    aliases = crisis_resources.load().aliases
+    assert crisis_resources.find_countries("us in de ca: a day in the life of us", aliases) == []
+
+
+def test_held_out_sets_are_big_enough_and_not_in_training_data() -> None:
+    crisis, calm = read_lines(TEST_SETS / "crisis.txt"), read_lines(TEST_SETS / "not_crisis.txt")
+    assert len(crisis) >= 150 and len(calm) >= 150
+    assert set(REQUIRED_IDIOMS) <= set(calm)
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    training = {m.get("text").lower().strip() for m in load_data(str(ROOT / "data" / "nlu")).intent_examples}
+    assert not [t for t in crisis + calm if t.lower().strip() in training]
+
+
+# The model: every crisis message flagged, no idiom flagged.
+
+def parse_all(servers: Servers, texts: List[str]) -> List[Dict]:
+    return [servers.parse(text) for text in texts]
+
+
+@pytest.mark.slow
+def test_every_crisis_message_is_flagged(servers: Servers) -> None:
+    texts = read_lines(TEST_SETS / "crisis.txt")
+    missed = [(t, p["crisis"]) for t, p in zip(texts, parse_all(servers, texts))
+              if p["intent"]["name"] != "crisis"]
+    assert not missed, f"{len(missed)} of {len(texts)} crisis messages not flagged: {missed[:10]}"
+
+
+@pytest.mark.slow
+def test_no_idiom_or_everyday_message_is_flagged(servers: Servers) -> None:
+    texts = read_lines(TEST_SETS / "not_crisis.txt")
+    flagged = [(t, p["crisis"]) for t, p in zip(texts, parse_all(servers, texts))
+               if p["intent"]["name"] == "crisis"]
+    assert not flagged, f"{len(flagged)} of {len(texts)} non-crisis messages flagged: {flagged[:10]}"
+
+
+@pytest.mark.slow
+def test_crisis_overrides_every_other_label(servers: Servers) -> None:
+    parse = servers.parse("got rejected by Acme today, I want to kill myself")
+    assert parse["intent"]["name"] == "crisis"
+    assert parse["intent_ranking"][0]["name"] == "crisis"
+    assert [r["name"] for r in parse["intent_ranking"]].count("crisis") == 1
+    assert parse["intent"]["confidence"] >= 0.9
+    assert "emotion" in parse and "stage" in parse
+
+
+# The conversation, with no action server at all.
+
+@pytest.fixture(scope="module")
+def rasa_alone(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """Rasa with its action endpoint pointing at a closed port: the action server is down."""
+    workdir = tmp_path_factory.mktemp("rasa-alone")
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump(
+        {"action_endpoint": {"url": f"http://127.0.0.1:{free_port()}/webhook"}}))
+    port = free_port()
+    processes = Processes(workdir)
+    try:
+        child = processes.start("rasa", [
+            str(BIN / "rasa"), "run", "--enable-api", "--model", str(trained_model),
+            "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints)])
+        processes.wait_until("rasa", child, f"http://127.0.0.1:{port}/status", limit=240)
+        yield Servers(f"http://127.0.0.1:{port}", "", {"rasa": child})
+    finally:
+        processes.stop()
+
+
+def texts_of(replies: List[Dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+@pytest.mark.slow
+def test_crisis_answer_needs_no_action_server(rasa_alone: Servers) -> None:
+    replies = texts_of(rasa_alone.say("alone-1", "i cant do this anymore, i want to end my life"))
+    assert "findahelpline.com" in replies  # the default resources, asking for the country
+    assert "which country" in replies
+    assert "safe" in replies
+
+    replies = texts_of(rasa_alone.say("alone-1", "I'm in the UK"))
+    assert "116 123" in replies and "999" in replies
+
+    # No job advice until they say they are safe.
+    replies = texts_of(rasa_alone.say("alone-1", "what should I do next about the job?"))
+    assert "safe" in replies and "thank-you" not in replies
+
+    replies = texts_of(rasa_alone.say("alone-1", "yes"))
+    assert "glad you're safe" in replies or "you're safe" in replies
+
+    replies = texts_of(rasa_alone.say("alone-1", "what should I do next?"))
+    assert "116 123" not in replies and "are you safe" not in replies.lower()
+
+
+@pytest.mark.slow
+def test_not_safe_gets_urgent_help(rasa_alone: Servers) -> None:
+    rasa_alone.say("alone-2", "I have the pills ready, tonight is the night")
+    replies = texts_of(rasa_alone.say("alone-2", "no"))
+    assert "emergency" in replies and "findahelpline.com" in replies
+
+
+@pytest.mark.slow
+def test_idiom_gets_no_crisis_answer(rasa_alone: Servers) -> None:
+    replies = texts_of(rasa_alone.say("alone-3", "this rejection is killing me"))
+    assert "findahelpline.com" not in replies
