@@ -15,13 +15,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import progress, say, store_back, store_unavailable
-from actions.feelings import felt_emotion, stage_of
+from actions.feelings import ActionReflectFeeling, felt_emotion, stage_of
 from actions.rejection import known
 from runner_up.guidance.catalogue import Step, load
 from runner_up.guidance.choose import Situation, choose_step
 from runner_up.guidance.templates import template_values
 from runner_up.store import StoreUnavailable, repository
 
+HEAVY_FEELINGS = {"sad", "angry", "anxious", "ashamed", "hopeless"}
 STATUSES_SLOT = "step_statuses"  # this conversation's copy, for when the store is down
 # Steps whose guide asks the person something, and the form that keeps the answer.
 ASKS = {"focus_on_your_strengths": "strength_form", "fill_the_gaps": "skill_gap_form"}
@@ -105,14 +106,22 @@ def current_step(tracker: Tracker) -> Optional[Step]:
 
 
 class ActionOfferStep(Action):
-    """Offers the one step that fits best now."""
+    """Offers the one step that fits best now; a message heavy with feeling is reflected first
+    (explore, comfort, then act), whatever intent it was read as."""
 
     def name(self) -> Text:
         return "action_offer_step"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
-        return offer(dispatcher, tracker, domain)
+        events: List[Dict[Text, Any]] = []
+        if tracker.latest_action_name == "action_listen" and felt_emotion(
+                tracker.latest_message) in HEAVY_FEELINGS:
+            events = ActionReflectFeeling().run(dispatcher, tracker, domain)
+            for event in events:
+                if event.get("event") == "slot":
+                    tracker.slots[event["name"]] = event["value"]
+        return events + offer(dispatcher, tracker, domain)
 
 
 class ActionAnotherStep(Action):

@@ -251,7 +251,7 @@ def test_store_down_an_honest_message_once_and_the_conversation_goes_on(store_do
     events, messages = run(ActionOfferStep(), parse, {"progress_unavailable": True})
     assert [m for m in messages if m.get("response") == "utter_progress_unavailable"] == []
     offered = next(e["value"] for e in events if e.get("name") == "current_step")
-    assert texts(messages)[0] in variants(CATALOGUE[offered].offer)
+    assert texts(messages)[-1] in variants(CATALOGUE[offered].offer)
     events, _ = run(ActionStepDone(), parse, {"current_step": offered, "progress_unavailable": True})
     assert SlotSet("step_statuses", {offered: "done"}) in events
     _, messages = run(ActionProgressSummary(), parse, {"progress_unavailable": True})
@@ -269,3 +269,13 @@ def test_nothing_stored_before_an_outage_is_lost(store: Database, monkeypatch) -
     common.database.cache_clear()
     with store.session() as session:
         assert repository.step_statuses(session, person(store)) == {"be_grateful": "done"}
+
+
+def test_a_heavy_feeling_is_reflected_before_a_step_is_offered(store: Database) -> None:
+    parse = {"emotion": {"name": "ashamed", "confidence": 0.9}, "intent": {"name": "ask_next_step"}}
+    events, messages = run(ActionOfferStep(), parse)
+    ashamed = [v["text"] for v in DOMAIN["responses"]["utter_reflect_feeling"]
+               if v.get("condition", [{}])[0].get("value") == "ashamed"]
+    assert texts(messages)[0] in ashamed
+    step = CATALOGUE[next(e["value"] for e in events if e.get("name") == "current_step")]
+    assert texts(messages)[1] in variants(step.offer)

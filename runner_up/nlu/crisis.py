@@ -64,7 +64,7 @@ def decide(probability: float, finding: crisis_rules.Finding, config: Dict[Text,
     if finding.explicit:
         return Verdict(True, max(probability, config["rule_confidence"]), probability, finding)
     if finding.guarded:
-        bar = config["guarded_threshold"]
+        bar = config["guarded_threshold"]  # idioms and denials: only a very sure classifier
     elif finding.cues:
         bar = config["cue_threshold"]
     else:
@@ -88,9 +88,9 @@ class CrisisDetector(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         """Bars for the classifier's probability; see `decide`."""
         return {
-            "threshold": 0.5,
+            "threshold": 0.6,
             "cue_threshold": 0.1,
-            "guarded_threshold": 0.9,
+            "guarded_threshold": 0.98,
             "rule_confidence": 0.95,
             "c": 8.0,
             "ngram_weight": 1.0,

@@ -34,8 +34,20 @@ TEST_SETS = ROOT / "tests" / "data" / "crisis"
 
 def read_lines(path: Path) -> List[Text]:
     """One message a line; blank lines and `# ` comment lines skipped."""
+    return [text for texts in read_sections(path).values() for text in texts]
+
+
+def read_sections(path: Path) -> Dict[Text, List[Text]]:
+    """The messages under each `# heading` of a test set file."""
+    sections: Dict[Text, List[Text]] = {}
+    heading = ""
     with path.open(encoding="utf-8") as handle:
-        return [line.strip() for line in handle if line.strip() and not line.startswith("# ")]
+        for line in handle:
+            if line.startswith("# "):
+                heading = line[2:].strip()
+            elif line.strip():
+                sections.setdefault(heading, []).append(line.strip())
+    return sections
 
 
 class Encoded:
@@ -79,7 +91,8 @@ def scores(truth: Sequence[bool], flagged: Sequence[bool]) -> Dict[Text, float]:
     return {
         "n": len(truth),
         "recall": tp / (tp + fn) if tp + fn else float("nan"),
-        "precision": tp / (tp + fp) if tp + fp else float("nan"),
+        # Precision means nothing on a set with no crisis in it (only false alarms can happen).
+        "precision": tp / (tp + fp) if tp + fp and tp + fn else float("nan"),
         "false_alarm": fp / negatives if negatives else float("nan"),
     }
 

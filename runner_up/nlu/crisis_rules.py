@@ -50,7 +50,8 @@ EXPLICIT: Dict[Text, List[List[Dict[Text, Any]]]] = {
     ],
     "want_to_die": [
         [_words("want", "wanna", "wish", "hope", "ready", "deserve", "going", "gon", "wait"),
-         {"LOWER": {"IN": ["to", "na"]}, "OP": "?"}, _words("die")],
+         {"LOWER": {"IN": ["to", "na"]}, "OP": "?"}, _words("die", "dye")],
+        [_words("fall"), _words("asleep"), _words("forever")],
         [_words("wish", "hope"), _words("i"), _words("was", "were", "'d", "d", "had", "would"),
          {"LOWER": {"IN": ["be", "just"]}, "OP": "?"}, _words("dead", "died", "die")],
         [_words("better"), _words("off"), _words("dead")],
@@ -103,6 +104,15 @@ CUES: Dict[Text, List[List[Dict[Text, Any]]]] = {
         [_words("walk", "walking", "swim", "swimming"), _words("into", "out"), _words("the", "to"),
          _words("sea", "ocean", "river", "lake", "far")],
         [_words("wrote", "written", "writing", "left"), _words("a", "my"), _words("note", "letter")],
+        [_words("tried", "try"), _words("once", "before", "twice", "again")],
+        [_words("od'd", "oded", "overdosed")],
+        [_words("thanks", "thank"), {"LOWER": "you", "OP": "?"}, _words("for"), _words("trying")],
+        [_words("tell"), _words("my"), _words("mum", "mom", "mother", "dad", "father", "family", "wife",
+         "husband", "kids", "children", "sister", "brother", "partner"),
+         {"LOWER": {"IN": ["i", "that", "im", "i'm"]}, "OP": "?"}, {"OP": "?"}, _words("sorry", "love")],
+        [_words("swim", "swimming"), _words("out"), _words("far", "until", "till")],
+        [_words("cut", "cutting"), _words("across", "down", "deeper", "deep", "vertical")],
+        [_words("waste", "taking", "take"), {"LOWER": {"IN": ["of", "up"]}}, _words("space")],
         [_words("never"), _words("wake")],
         [_words("not"), _words("wake"), _words("up"), _words("again", "tomorrow")],
         [_words("jump", "jumping"), _words("off", "from"), _words("a", "the", "my"),
@@ -124,6 +134,7 @@ IDIOMS: List[List[Dict[Text, Any]]] = [
     [{"LEMMA": "shoot"}, _words("myself", "yourself"), _words("in"), _words("the"), _words("foot")],
     [_words("shot"), _words("in"), _words("the"), _words("dark")],
     [_words("drop", "dropped"), {"ORTH": "-", "OP": "?"}, _words("dead")],
+    [_words("knock", "knocked"), _words("em", "'em", "them", "him", "her", "'"), {"OP": "?"}, _words("dead")],
     [_words("over"), _words("my"), _words("dead"), _words("body")],
     [_words("hang"), _words("in"), _words("there")],
     [_words("end"), _words("of"), _words("my"), _words("rope", "tether")],
@@ -198,6 +209,8 @@ def read(doc: Doc) -> Finding:
             continue
         if idiom_tokens & set(range(start, end)):
             continue  # "career suicide", "cut myself some slack"
+        if doc[end - 1].lower_ == "dye" and end < len(doc) and doc[end].is_alpha:
+            continue  # "want to dye my hair"
         if name == "suicide" and _suicide_is_a_topic(doc, start, end):
             idioms.append(span)
         elif name != "not_want_to_live" and _negated(doc, start):
