@@ -100,3 +100,32 @@ def test_example_metadata_overrides_the_intent_default() -> None:
     assert label_of(Message.build("hi", intent="greet", intent_metadata={"stage": "unknown"}),
                     "stage") == "unknown"
     assert label_of(Message.build("hi", intent="greet"), "stage") is None
+
+
+def test_crisis_detector_trains_persists_loads_and_overrides_the_intent(featurizer, tmp_path: Path) -> None:
+    from runner_up.nlu.crisis import CrisisDetector
+
+    crisis = ["i want to end my life", "i cant go on, i want to die", "everyone would be better off without me",
+              "i have the pills ready tonight"]
+    calm = ["they turned me down, gutted", "what should I do next?", "this rejection is killing me",
+            "I'd kill for that job", "going for a run then pizza", "hi there"]
+    messages = [Message.build(t, intent="crisis") for t in crisis] + [
+        Message.build(t, intent="express_feeling") for t in calm]
+    storage, resource = LocalModelStorage(tmp_path), Resource("crisis")
+    context = ExecutionContext(GraphSchema({}), node_name="crisis")
+    config = CrisisDetector.get_default_config()
+    CrisisDetector.create(config, storage, resource, context).train(TrainingData(featurizer.process(messages)))
+
+    loaded = CrisisDetector.load(config, storage, resource, context)
+    parsed = featurizer.messages(["honestly i want to kill myself", "this waiting is killing me"])
+    for message in parsed:
+        message.set("intent", {"name": "express_feeling", "confidence": 0.9})
+        message.set("intent_ranking", [{"name": "express_feeling", "confidence": 0.9},
+                                       {"name": "crisis", "confidence": 0.1}])
+    loaded.process(parsed)
+    risk, idiom = parsed
+    assert risk.get("intent")["name"] == "crisis" and risk.get("intent_ranking")[0]["name"] == "crisis"
+    assert [r["name"] for r in risk.get("intent_ranking")].count("crisis") == 1
+    assert idiom.get("intent")["name"] == "express_feeling"
+    assert "crisis" not in [r["name"] for r in idiom.get("intent_ranking")]
+    assert idiom.get("crisis")["idioms"] == ["killing me"]

@@ -55,13 +55,9 @@ def example_of(message: Message) -> Optional[Example]:
     )
 
 
-class MessageLabelClassifier(GraphComponent):
-    """Shared implementation; subclasses name the key and the label set."""
-
-    KEY: ClassVar[Text] = ""
-    LABELS: ClassVar[Tuple[Text, ...]] = ()
-    # The label given to a message in which nothing can be read (empty, only symbols).
-    NOTHING_SAID: ClassVar[Text] = ""
+class LabelModelComponent(GraphComponent):
+    """A graph component around one `LabelModel`: created, trained into and loaded from the
+    model storage the same way by the emotion and stage classifiers and the crisis detector."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
@@ -92,9 +88,40 @@ class MessageLabelClassifier(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "MessageLabelClassifier":
+    ) -> "LabelModelComponent":
         """An untrained component (see `train`)."""
         return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LabelModelComponent":
+        """Loads the persisted model (Rasa calls this when the server starts)."""
+        with model_storage.read_from(resource) as directory:
+            return cls(config, model_storage, resource, LabelModel.load(directory))
+
+    def fit(self, examples: List[Example], targets: List[Text]) -> Resource:
+        """Trains the model with the configured settings and persists it."""
+        self._model = LabelModel.fit(
+            examples, targets, c=self._config["c"], ngram_weight=self._config["ngram_weight"]
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+        return self._resource
+
+
+class MessageLabelClassifier(LabelModelComponent):
+    """Shared implementation; subclasses name the key and the label set."""
+
+    KEY: ClassVar[Text] = ""
+    LABELS: ClassVar[Tuple[Text, ...]] = ()
+    # The label given to a message in which nothing can be read (empty, only symbols).
+    NOTHING_SAID: ClassVar[Text] = ""
 
     def labelled_examples(self, training_data: TrainingData) -> Tuple[List[Example], List[Text]]:
         """The training messages that carry this component's label, and their labels."""
@@ -118,26 +145,9 @@ class MessageLabelClassifier(GraphComponent):
         missing = set(self.LABELS) - set(targets)
         if missing:
             raise ValueError(f"no training examples with {self.KEY} {sorted(missing)}")
-        self._model = LabelModel.fit(
-            examples, targets, c=self._config["c"], ngram_weight=self._config["ngram_weight"]
-        )
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
+        resource = self.fit(examples, targets)
         logger.info(f"Trained the {self.KEY} classifier on {len(examples)} examples.")
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "MessageLabelClassifier":
-        """Loads the persisted model (Rasa calls this when the server starts)."""
-        with model_storage.read_from(resource) as directory:
-            return cls(config, model_storage, resource, LabelModel.load(directory))
+        return resource
 
     def rank(self, message: Message) -> List[Tuple[Text, float]]:
         """Every label with its probability, most likely first."""

@@ -16,21 +16,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
-from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from runner_up.nlu import crisis_rules
-from runner_up.nlu.classifiers import example_of
-from runner_up.nlu.label_model import Example, LabelModel
+from runner_up.nlu.classifiers import LabelModelComponent, example_of
+from runner_up.nlu.label_model import Example
 
 logger = logging.getLogger(__name__)
 
@@ -76,48 +73,19 @@ def decide(probability: float, finding: crisis_rules.Finding, config: Dict[Text,
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
-class CrisisDetector(GraphComponent):
+class CrisisDetector(LabelModelComponent):
     """Makes `crisis` the top intent when a message shows risk of suicide or self-harm."""
-
-    @classmethod
-    def required_components(cls) -> List[Type]:
-        """The spaCy tokens (for the rules) and the encoder's features (for the classifier)."""
-        return [Tokenizer]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Bars for the classifier's probability; see `decide`."""
+        """Bars for the classifier's probability (see `decide`) and the model's settings."""
         return {
+            **LabelModelComponent.get_default_config(),
             "threshold": 0.6,
             "cue_threshold": 0.1,
             "guarded_threshold": 0.98,
             "rule_confidence": 0.95,
-            "c": 8.0,
-            "ngram_weight": 1.0,
         }
-
-    def __init__(
-        self,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[LabelModel] = None,
-    ) -> None:
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "CrisisDetector":
-        """An untrained detector (see `train`)."""
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fits the classifier: examples of intent `crisis` against all the others."""
@@ -130,26 +98,9 @@ class CrisisDetector(GraphComponent):
                 targets.append(CRISIS if message.get(INTENT) == CRISIS else OTHER)
         if CRISIS not in targets:
             raise ValueError(f"the NLU data has no examples of intent '{CRISIS}'")
-        self._model = LabelModel.fit(
-            examples, targets, c=self._config["c"], ngram_weight=self._config["ngram_weight"]
-        )
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
+        resource = self.fit(examples, targets)
         logger.info(f"Trained the crisis detector on {len(examples)} examples.")
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "CrisisDetector":
-        """Loads the persisted classifier."""
-        with model_storage.read_from(resource) as directory:
-            return cls(config, model_storage, resource, LabelModel.load(directory))
+        return resource
 
     def probability(self, message: Message) -> float:
         """The classifier's probability that the message is a crisis (0 when nothing is readable)."""
@@ -175,9 +126,9 @@ class CrisisDetector(GraphComponent):
             if verdict.flagged:
                 top = {INTENT_NAME_KEY: CRISIS, PREDICTED_CONFIDENCE_KEY: verdict.confidence}
                 message.set(INTENT, top, add_to_output=True)
-                message.set("intent_ranking", [top] + ranking, add_to_output=True)
+                ranking = [top] + ranking
             elif (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == CRISIS:
-                # DIET also learns the intent; only the detector may give it.
                 message.set(INTENT, ranking[0] if ranking else None, add_to_output=True)
-                message.set("intent_ranking", ranking, add_to_output=True)
+            # DIET also learns the intent; only the detector may give it.
+            message.set("intent_ranking", ranking, add_to_output=True)
         return messages
