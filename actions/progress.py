@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, database, progress, say, store_back, store_unavailable
 from actions.rejection import is_skip
-from actions.steps import ActionAcceptStep, current_step
+from actions.steps import current_step, walk_through
 from runner_up.guidance.catalogue import load
 from runner_up.store import InvalidInput, StoreUnavailable, repository
 
@@ -82,7 +82,7 @@ class ActionGreet(Action):
         return events + store_back(tracker)
 
 
-class ActionFeedbackHelp(ActionAcceptStep):
+class ActionFeedbackHelp(Action):
     """"How do I ask for feedback?": the feedback step's guide and its request template."""
 
     def name(self) -> Text:
@@ -90,8 +90,7 @@ class ActionFeedbackHelp(ActionAcceptStep):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
-        tracker.slots["current_step"] = "ask_for_feedback"
-        return [SlotSet("current_step", "ask_for_feedback")] + super().run(dispatcher, tracker, domain)
+        return walk_through(load()["ask_for_feedback"], dispatcher, tracker, domain)
 
 
 class ActionAskSilently(Action, abc.ABC):

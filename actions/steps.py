@@ -118,6 +118,7 @@ class ActionOfferStep(Action):
         if tracker.latest_action_name == "action_listen" and felt_emotion(
                 tracker.latest_message) in HEAVY_FEELINGS:
             events = ActionReflectFeeling().run(dispatcher, tracker, domain)
+            # The offer below must see what the reflection just set (the variants it used).
             for event in events:
                 if event.get("event") == "slot":
                     tracker.slots[event["name"]] = event["value"]
@@ -149,8 +150,22 @@ def template_message(domain: DomainDict, template: Text, memory: Memory) -> Text
     return domain["responses"][f"utter_template_{template}"][0]["text"].format(**values)
 
 
+def walk_through(step: Step, dispatcher: CollectingDispatcher, tracker: Tracker,
+                 domain: DomainDict) -> List[Dict[Text, Any]]:
+    """The step's how-to, then its template (in its own message, so that it can be copied as it
+    is); the step is recorded as accepted, and a step that asks something waits for the answer."""
+    memory = Memory(tracker)
+    events = [SlotSet("current_step", step.id)] + say(dispatcher, tracker, domain, step.guide)
+    if step.template:
+        dispatcher.utter_message(text=template_message(domain, step.template, memory))
+    events += record(tracker, dispatcher, step.id, "accepted", memory)
+    if step.id in ASKS:
+        events.append(FollowupAction(ASKS[step.id]))
+    return events
+
+
 class ActionAcceptStep(Action):
-    """Walks the person through the step they took, with its template if it has one."""
+    """Walks the person through the step they took (or offers one if none is on the table)."""
 
     def name(self) -> Text:
         return "action_accept_step"
@@ -160,15 +175,7 @@ class ActionAcceptStep(Action):
         step = current_step(tracker)
         if step is None:
             return offer(dispatcher, tracker, domain)
-        memory = Memory(tracker)
-        events = say(dispatcher, tracker, domain, step.guide)
-        if step.template:
-            # Its own message, so that it can be copied as it is.
-            dispatcher.utter_message(text=template_message(domain, step.template, memory))
-        events += record(tracker, dispatcher, step.id, "accepted", memory)
-        if step.id in ASKS:
-            events.append(FollowupAction(ASKS[step.id]))
-        return events
+        return walk_through(step, dispatcher, tracker, domain)
 
 
 class ActionDeclineStep(Action):

@@ -279,3 +279,14 @@ def test_a_heavy_feeling_is_reflected_before_a_step_is_offered(store: Database) 
     assert texts(messages)[0] in ashamed
     step = CATALOGUE[next(e["value"] for e in events if e.get("name") == "current_step")]
     assert texts(messages)[1] in variants(step.offer)
+
+
+def test_feedback_help_walks_through_the_feedback_step(store: Database) -> None:
+    from actions.progress import ActionFeedbackHelp
+
+    events, messages = run(ActionFeedbackHelp(), {}, {"company": "Acme", "interviewer": "Sam"})
+    assert SlotSet("current_step", "ask_for_feedback") in events
+    assert texts(messages)[0] in variants("utter_step_ask_for_feedback_guide")
+    assert "Dear Sam" in texts(messages)[1] and "Acme" in texts(messages)[1]
+    with store.session() as session:
+        assert repository.step_statuses(session, person(store)) == {"ask_for_feedback": "accepted"}
