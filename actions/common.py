@@ -42,11 +42,12 @@ def channel_of(tracker: Tracker) -> Text:
 
 @contextmanager
 def progress(tracker: Tracker) -> Iterator[Tuple[Session, Person]]:
-    """One transaction for this person (created on first contact): committed when the block ends."""
+    """One transaction for this person (created on first contact): committed when the block ends.
+    Inside the block `person.last_seen_at` is still their previous visit; it is stamped at the end."""
     with database().session() as session:
         person = repository.get_or_create_person(session, channel_of(tracker), tracker.sender_id)
-        repository.touch_person(session, person)
         yield session, person
+        repository.touch_person(session, person)
 
 
 def store_unavailable(dispatcher: CollectingDispatcher, tracker: Tracker,

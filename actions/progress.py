@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, database, progress, say, store_back, store_unavailable
+from actions.common import progress, say, store_back, store_unavailable
 from actions.rejection import is_skip
 from actions.steps import current_step, walk_through
 from runner_up.guidance.catalogue import load
@@ -59,12 +59,10 @@ class ActionGreet(Action):
         introduced = any(e.get("event") == "bot" and "delete my data" in (e.get("text") or "")
                          for e in tracker.events)
         try:
-            with database().session() as session:
-                person = repository.get_or_create_person(session, channel_of(tracker), tracker.sender_id)
+            with progress(tracker) as (session, person):
                 now = datetime.datetime.now(datetime.timezone.utc)
                 away = person.last_seen_at is not None and now - person.last_seen_at > COMING_BACK_AFTER
                 summary = repository.summary(session, person)
-                repository.touch_person(session, person, now)
         except StoreUnavailable as error:
             if not introduced:
                 dispatcher.utter_message(response="utter_greet")
@@ -134,7 +132,8 @@ class ActionRecordStrength(Action):
         try:
             with progress(tracker) as (session, person):
                 repository.add_strength(session, person, text)
-                if current_step(tracker) and current_step(tracker).id == "focus_on_your_strengths":
+                step = current_step(tracker)
+                if step is not None and step.id == "focus_on_your_strengths":
                     repository.set_step_status(session, person, "focus_on_your_strengths", "done")
         except StoreUnavailable as error:
             return events + store_unavailable(dispatcher, tracker, error)
