@@ -1,9 +1,18 @@
 """Runner-Up's custom actions (rasa-sdk). `rasa run actions` imports this package.
 
 One module per concern: feelings (listening), rejection (the form), steps (guidance),
-progress (remembering), crisis (the flag); `common` holds the store boundary and variety.
+progress (remembering), crisis (the flag), checkins (asking, scheduling, speaking them);
+`common` holds the store boundary and variety.
 """
 
+from actions.checkins import (
+    ActionAcceptCheckin,
+    ActionAskCheckin,
+    ActionDeclineCheckin,
+    ActionDeliverCheckin,
+    ActionRescheduleCheckin,
+    ActionStopCheckins,
+)
 from actions.crisis import ActionFlagCrisis
 from actions.feelings import ActionReflectFeeling
 from actions.progress import (
@@ -26,6 +35,8 @@ from actions.steps import (
 )
 
 __all__ = [
+    "ActionAcceptCheckin", "ActionAskCheckin", "ActionDeclineCheckin", "ActionDeliverCheckin",
+    "ActionRescheduleCheckin", "ActionStopCheckins",
     "ActionAcceptStep", "ActionAnotherStep", "ActionAskSkillGap", "ActionAskStrength",
     "ActionDeclineStep", "ActionFeedbackHelp", "ActionFlagCrisis", "ActionGreet",
     "ActionOfferStep", "ActionProgressSummary", "ActionRecordRejection", "ActionRecordSkillGap",

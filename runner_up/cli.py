@@ -4,6 +4,7 @@
     runner-up report   NLU report (emotion and stage macro-F1), see runner_up.nlu.report
     runner-up bench    benchmark (parse latency, memory, load and training time)
     runner-up resources  write domain.yml's crisis resources from data/crisis_resources.yml
+    runner-up checkins run the check-in scheduler; list, cancel or send check-ins (operators)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     commands.add_parser("report", help="NLU report", add_help=False)
     commands.add_parser("bench", help="benchmark", add_help=False)
     commands.add_parser("resources", help="crisis resources into domain.yml", add_help=False)
+    commands.add_parser("checkins", help="check-in scheduler and queue", add_help=False)
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "run":
@@ -35,6 +37,10 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         from runner_up.nlu.report import main as report
 
         return report(rest)
+    if args.command == "checkins":
+        from runner_up.checkins.cli import main as checkins
+
+        return checkins(rest)
     if args.command == "resources":
         from runner_up.crisis_resources import main as resources
 

@@ -12,6 +12,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Iterator, Optional
 
 import pytest
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateSchema, DropSchema
 
 from runner_up.store import repository
+from runner_up.store.db import Database, upgrade
 from runner_up.store.models import Checkin, Person
 
 POSTGRES_URL = os.environ.get(
@@ -80,6 +82,30 @@ class Postgres:
 
 
 POSTGRES = Postgres(POSTGRES_URL)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of this backend, gone after the test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'progress.sqlite3'}"
+    else:
+        with POSTGRES.throwaway_schema() as url:
+            yield url
+
+
+@pytest.fixture
+def db(empty_url: str) -> Iterator[Database]:
+    """A Database on a fresh schema built by Alembic (never create_all)."""
+    database = Database(empty_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
 
 
 def populate(session: Session, person: Person, now: datetime) -> None:

@@ -28,7 +28,6 @@ def test_install_fails_clearly_without_python_310(tmp_path: Path) -> None:
     assert not (tmp_path / ".venv").exists()
 
 
-@pytest.mark.slow
 def responses_sent_by_actions() -> set:
     """Responses our actions send by name (code, guidance catalogue, templates): Rasa's validator
     cannot see those and calls them unused."""
@@ -45,6 +44,7 @@ def responses_sent_by_actions() -> set:
     return named | asked_by_forms | {f"utter_template_{name}" for name in TEMPLATES}
 
 
+@pytest.mark.slow
 def test_rasa_data_validate_passes_without_warnings() -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     result = subprocess.run([str(Path(sys.executable).parent / "rasa"), "data", "validate"],
@@ -59,5 +59,16 @@ def test_rasa_data_validate_passes_without_warnings() -> None:
         unused = re.search(r"The utterance '(utter_[a-z_]+)' is not used in any story or rule", line)
         if unused and unused.group(1) in sent_by_actions:
             continue
+        # Intents only Rasa's trigger_intent sends (the check-in scheduler) have no examples.
+        if re.search(r"The intent 'EXTERNAL_[a-z_]+' is listed in the domain file, but is not found "
+                     r"in the NLU training data", line):
+            continue
         warnings.append(line)
     assert not warnings, "\n".join(warnings)
+
+
+def test_credentials_file_is_what_the_runner_writes_without_secrets() -> None:
+    """credentials.yml (for a plain `rasa run`) and runner_up.channels agree."""
+    from runner_up.channels import credentials
+
+    assert yaml.safe_load((ROOT / "credentials.yml").read_text()) == credentials({})

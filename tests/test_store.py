@@ -10,7 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 from alembic import command
@@ -49,30 +49,6 @@ from tests.store_fixtures import POSTGRES, populate
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database of this backend, gone after the test."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'progress.sqlite3'}"
-    else:
-        with POSTGRES.throwaway_schema() as url:
-            yield url
-
-
-@pytest.fixture
-def db(empty_url: str) -> Iterator[Database]:
-    """A Database on a fresh schema built by Alembic (never create_all)."""
-    database = Database(empty_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
-
-
 def count(session: Session, table: Any, *where: Any) -> int:
     return session.scalar(select(func.count()).select_from(table).where(*where)) or 0
 
@@ -93,7 +69,7 @@ def new_person(db: Database, sender_id: str = "user-1") -> Person:
 def test_upgrade_head_gives_the_schema_of_the_models(db: Database) -> None:
     with db.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0002"
     assert table_names(db) == set(Base.metadata.tables) | {"alembic_version"}
 
 
@@ -125,11 +101,11 @@ def test_migrated_names_cascades_and_partial_index_match_the_models(db: Database
             reflected = {fk["name"]: fk["options"].get("ondelete") for fk in
                          inspector.get_foreign_keys(table.name)}
             assert reflected == {fk.name: fk.ondelete for fk in table.foreign_key_constraints}
-        (pending,) = [ix for ix in inspector.get_indexes("checkins")
-                      if ix["name"] == "uq_checkins_pending_rejection"]
-        assert pending["unique"] and pending["column_names"] == ["rejection_id"]
-        where = pending["dialect_options"].get(f"{connection.dialect.name}_where")
-        assert "pending" in str(where)
+        (open_,) = [ix for ix in inspector.get_indexes("checkins")
+                    if ix["name"] == "uq_checkins_open_rejection"]
+        assert open_["unique"] and open_["column_names"] == ["rejection_id"]
+        where = str(open_["dialect_options"].get(f"{connection.dialect.name}_where"))
+        assert "pending" in where and "claimed" in where
 
 
 def test_downgrade_base_leaves_no_tables_and_upgrade_rebuilds(db: Database) -> None:
@@ -148,7 +124,7 @@ def test_alembic_env_reads_database_url(empty_url: str, monkeypatch: pytest.Monk
 def test_alembic_ini_points_at_the_packaged_migrations() -> None:
     script = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
     assert Path(script.dir) == MIGRATIONS_DIR
-    assert script.get_current_head() == "0001"
+    assert script.get_current_head() == "0002"
 
 
 def test_default_database_is_a_sqlite_file_in_the_var_dir(

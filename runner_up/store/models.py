@@ -242,6 +242,7 @@ class Checkin(Base):
     last_error = Column(String(500), nullable=True)
     claimed_by = Column(String(64), nullable=True)
     claimed_at = Column(UTCDateTime(), nullable=True)
+    delivered_at = Column(UTCDateTime(), nullable=True)  # by the action that said it
     sent_at = Column(UTCDateTime(), nullable=True)
     created_at = _created_at()
 
@@ -249,14 +250,15 @@ class Checkin(Base):
     rejection = relationship("Rejection")
 
 
-# At most one pending check-in per rejection, enforced by the database itself.
-_PENDING = Checkin.__table__.c.status == "pending"
+# At most one open (pending or claimed) check-in per rejection, enforced by the database itself.
+OPEN_CHECKIN_STATUSES = ("pending", "claimed")
+_OPEN = Checkin.__table__.c.status.in_(OPEN_CHECKIN_STATUSES)
 Index(
-    "uq_checkins_pending_rejection",
+    "uq_checkins_open_rejection",
     Checkin.__table__.c.rejection_id,
     unique=True,
-    postgresql_where=_PENDING,
-    sqlite_where=_PENDING,
+    postgresql_where=_OPEN,
+    sqlite_where=_OPEN,
 )
 
 

@@ -1,0 +1,211 @@
+"""Check-in actions: ask before checking in, schedule, move or stop check-ins, and speak one when
+the scheduler delivers it (`EXTERNAL_checkin`, through Rasa's trigger_intent).
+
+The timing is `runner_up.checkins.timing`; the queue is `runner_up.store.checkins`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import database, progress, say, store_back, store_unavailable
+from runner_up.checkins.timing import Timing, describe, parse_day, zone
+from runner_up.guidance.catalogue import load
+from runner_up.store import StoreUnavailable, repository
+from runner_up.store import checkins as queue
+from runner_up.store.models import Person, utcnow
+
+logger = logging.getLogger(__name__)
+
+ASKED_SLOT = "checkin_asked"
+
+
+def browser_zone(tracker: Tracker) -> Optional[Text]:
+    """The time zone the person's client sent with their latest message (the web widget does)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+            name = metadata.get("timezone") if isinstance(metadata, dict) else None
+            return name if zone(name) else None
+    return None
+
+
+def remember_zone(tracker: Tracker, person: Person) -> None:
+    name = browser_zone(tracker)
+    if name:
+        person.time_zone = name
+
+
+def schedule_for_latest(session: Any, person: Person, timing: Timing,
+                        now: datetime.datetime) -> Optional[datetime.datetime]:
+    """Schedules the check-in for the person's latest rejection; its due time, None if none."""
+    rejection = repository.latest_rejection(session, person)
+    if rejection is None:
+        return None
+    return queue.schedule(session, person, rejection, timing.first_due(now, person.time_zone)).due_at
+
+
+class ActionAskCheckin(Action):
+    """After a rejection is recorded: asks whether we may check in (once); if the person already
+    said yes, schedules it; if they said no, says nothing."""
+
+    def name(self) -> Text:
+        return "action_ask_checkin"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        timing, now = Timing.from_env(), utcnow()
+        try:
+            with progress(tracker) as (session, person):
+                remember_zone(tracker, person)
+                consent = person.checkin_consent
+                due = schedule_for_latest(session, person, timing, now) if consent else None
+                zone_name = person.time_zone
+        except StoreUnavailable as error:  # without the store there is nothing to schedule with
+            return store_unavailable(dispatcher, tracker, error) + [SlotSet(ASKED_SLOT, False)]
+        if consent is None:
+            return say(dispatcher, tracker, domain, "utter_ask_checkin_consent") + [SlotSet(ASKED_SLOT, True)]
+        if due is not None:
+            say(dispatcher, tracker, domain, "utter_checkin_scheduled",
+                when=describe(due, zone_name, timing, now))
+        return [SlotSet(ASKED_SLOT, False)]
+
+
+class ActionAcceptCheckin(Action):
+    """A yes to check-ins: consent recorded, the check-in scheduled and its day said."""
+
+    def name(self) -> Text:
+        return "action_accept_checkin"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        timing, now = Timing.from_env(), utcnow()
+        try:
+            with progress(tracker) as (session, person):
+                remember_zone(tracker, person)
+                repository.set_checkin_consent(session, person, True)
+                due = schedule_for_latest(session, person, timing, now)
+                zone_name = person.time_zone
+        except StoreUnavailable as error:
+            return store_unavailable(dispatcher, tracker, error) + [SlotSet(ASKED_SLOT, False)]
+        events = [SlotSet(ASKED_SLOT, False)] + store_back(tracker)
+        if due is None:
+            return events + say(dispatcher, tracker, domain, "utter_checkin_nothing_to_move")
+        return events + say(dispatcher, tracker, domain, "utter_checkin_scheduled",
+                            when=describe(due, zone_name, timing, now))
+
+
+class ActionDeclineCheckin(Action):
+    """A no to check-ins: remembered, so we don't ask again."""
+
+    def name(self) -> Text:
+        return "action_decline_checkin"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        try:
+            with progress(tracker) as (session, person):
+                repository.set_checkin_consent(session, person, False)
+        except StoreUnavailable as error:
+            return store_unavailable(dispatcher, tracker, error) + [SlotSet(ASKED_SLOT, False)]
+        return ([SlotSet(ASKED_SLOT, False)] + store_back(tracker)
+                + say(dispatcher, tracker, domain, "utter_checkin_declined"))
+
+
+class ActionStopCheckins(Action):
+    """"Stop checking in", from any point: every pending check-in cancelled, consent withdrawn."""
+
+    def name(self) -> Text:
+        return "action_stop_checkins"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        try:
+            with progress(tracker) as (session, person):
+                cancelled = repository.set_checkin_consent(session, person, False)
+        except StoreUnavailable as error:
+            return store_unavailable(dispatcher, tracker, error)
+        logger.info("check-ins stopped, %s pending cancelled", cancelled)
+        return store_back(tracker) + say(dispatcher, tracker, domain, "utter_checkins_stopped")
+
+
+class ActionRescheduleCheckin(Action):
+    """"Check in on Friday", "later", "check in on me": moves the next check-in to the day asked for
+    (a day later when none is named), or schedules one for the latest rejection."""
+
+    def name(self) -> Text:
+        return "action_reschedule_checkin"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        timing, now = Timing.from_env(), utcnow()
+        try:
+            with progress(tracker) as (session, person):
+                remember_zone(tracker, person)
+                local_today = now.astimezone(timing.zone_of(person.time_zone)).date()
+                day = parse_day(tracker.latest_message.get("text") or "", local_today)
+                upcoming = queue.pending(session, person)
+                if day is not None:
+                    due = timing.due_on(day, person.time_zone)
+                elif upcoming:  # "later": a day after it was due
+                    due = timing.outside_quiet_hours(upcoming[0].due_at + datetime.timedelta(days=1),
+                                                     person.time_zone)
+                else:  # "check in on me": the usual few days
+                    due = timing.first_due(now, person.time_zone)
+                repository.set_checkin_consent(session, person, True)
+                moved = queue.move_next(session, person, due)
+                if moved is None:
+                    rejection = repository.latest_rejection(session, person)
+                    moved = queue.schedule(session, person, rejection, due) if rejection else None
+                zone_name = person.time_zone
+        except StoreUnavailable as error:
+            return store_unavailable(dispatcher, tracker, error)
+        if moved is None:
+            return store_back(tracker) + say(dispatcher, tracker, domain, "utter_checkin_nothing_to_move")
+        return store_back(tracker) + say(dispatcher, tracker, domain, "utter_checkin_moved",
+                                         when=describe(due, zone_name, timing, now))
+
+
+class ActionDeliverCheckin(Action):
+    """Speaks a check-in the scheduler is delivering: only once per check-in (the stamp in the store
+    refuses a second delivery), asking how they are and naming a step they had taken on."""
+
+    def name(self) -> Text:
+        return "action_deliver_checkin"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        checkin_id = next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                           if e.get("entity") == "checkin_id"), None)
+        try:
+            checkin_id = int(checkin_id)
+        except (TypeError, ValueError):
+            logger.warning("check-in trigger without a valid checkin_id: %r", checkin_id)
+            return []
+        catalogue = load()
+        try:
+            with database().session() as session:
+                checkin = queue.mark_delivered(session, checkin_id, tracker.sender_id)
+                if checkin is None:
+                    logger.info("check-in %s already delivered or not claimed: nothing said", checkin_id)
+                    return []
+                company = checkin.rejection.company if checkin.rejection else None
+                open_steps = [s for s, status in repository.step_statuses(session, checkin.person).items()
+                              if status == "accepted" and catalogue.get(s)]
+        except StoreUnavailable as error:
+            logger.error("check-in %s not delivered, the store is unavailable: %s", checkin_id, error)
+            return []  # the scheduler sees no stamp and retries later
+        events = (say(dispatcher, tracker, domain, "utter_checkin", company=company) if company
+                  else say(dispatcher, tracker, domain, "utter_checkin_without_company"))
+        if open_steps and not tracker.get_slot("in_crisis"):
+            title = catalogue[open_steps[0]].title
+            events += say(dispatcher, tracker, domain, "utter_checkin_open_step",
+                          step=title[:1].lower() + title[1:])
+        return events
