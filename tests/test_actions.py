@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, List, Optional
 
+from zoneinfo import ZoneInfo
+
 import pytest
 import yaml
 from rasa_sdk import Tracker
@@ -14,6 +16,14 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from sqlalchemy import select
 
 from actions import common
+from actions.checkins import (
+    ActionAcceptCheckin,
+    ActionAskCheckin,
+    ActionDeclineCheckin,
+    ActionDeliverCheckin,
+    ActionRescheduleCheckin,
+    ActionStopCheckins,
+)
 from actions.crisis import ActionFlagCrisis
 from actions.feelings import ActionReflectFeeling, felt_emotion
 from actions.progress import ActionGreet, ActionProgressSummary, ActionRecordStrength
@@ -30,7 +40,7 @@ from runner_up.guidance.catalogue import load
 from runner_up.settings import ROOT
 from runner_up.store import repository
 from runner_up.store.db import Database
-from runner_up.store.models import CrisisFlag, MoodEntry, Person, Rejection
+from runner_up.store.models import Checkin, CrisisFlag, MoodEntry, Person, Rejection
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 CATALOGUE = load()
@@ -290,3 +300,97 @@ def test_feedback_help_walks_through_the_feedback_step(store: Database) -> None:
     assert "Dear Sam" in texts(messages)[1] and "Acme" in texts(messages)[1]
     with store.session() as session:
         assert repository.step_statuses(session, person(store)) == {"ask_for_feedback": "accepted"}
+
+
+# --- check-ins ----------------------------------------------------------------------------------
+
+def user_event(timezone_name: Optional[str]) -> Dict[str, Any]:
+    return {"event": "user", "text": "hi", "metadata": {"timezone": timezone_name} if timezone_name else {}}
+
+
+def pending_checkins(database: Database) -> List[Checkin]:
+    with database.session() as session:
+        return list(session.scalars(select(Checkin).where(Checkin.status == "pending")))
+
+
+def told_about_acme(database: Database, sender: str = "someone") -> None:
+    with database.session() as session:
+        someone = repository.get_or_create_person(session, "rest", sender)
+        repository.record_rejection(session, someone, company="Acme")
+
+
+def test_consent_is_asked_once_then_a_yes_schedules_in_the_browsers_zone(store: Database) -> None:
+    told_about_acme(store)
+    events, messages = run(ActionAskCheckin(), events=[user_event("Asia/Tokyo")])
+    assert texts(messages)[0] in variants("utter_ask_checkin_consent")
+    assert SlotSet("checkin_asked", True) in events and not pending_checkins(store)
+
+    events, messages = run(ActionAcceptCheckin(), events=[user_event("Asia/Tokyo")])
+    assert SlotSet("checkin_asked", False) in events
+    (checkin,) = pending_checkins(store)
+    with store.session() as session:
+        someone = session.get(Person, checkin.person_id)
+        assert (someone.checkin_consent, someone.time_zone) == (True, "Asia/Tokyo")
+    local = checkin.due_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert 9 <= local.hour < 21, "never in the quiet hours"
+    assert 2.9 <= (checkin.due_at - datetime.datetime.now(datetime.timezone.utc)).total_seconds() / 86400 <= 3.6
+    assert "{" not in texts(messages)[0] and texts(messages)[0].startswith(("I'll check in", "Good, I'll"))
+
+    told_about_acme(store)  # a second rejection: consent known, no question, one more check-in
+    events, messages = run(ActionAskCheckin())
+    assert SlotSet("checkin_asked", False) in events and len(pending_checkins(store)) == 2
+
+
+def test_a_no_is_remembered_and_not_asked_again(store: Database) -> None:
+    told_about_acme(store)
+    run(ActionDeclineCheckin())
+    events, messages = run(ActionAskCheckin())
+    assert messages == [] and SlotSet("checkin_asked", False) in events and not pending_checkins(store)
+
+
+def test_stop_checking_in_cancels_what_is_pending(store: Database) -> None:
+    told_about_acme(store)
+    run(ActionAcceptCheckin())
+    assert len(pending_checkins(store)) == 1
+    events, messages = run(ActionStopCheckins())
+    assert texts(messages)[0] in variants("utter_checkins_stopped")
+    assert not pending_checkins(store)
+
+
+def test_move_a_checkin_to_the_day_asked_for(store: Database) -> None:
+    told_about_acme(store)
+    run(ActionAcceptCheckin())
+    events, messages = run(ActionRescheduleCheckin(), {"text": "can you check in on friday instead"})
+    (checkin,) = pending_checkins(store)
+    assert checkin.due_at.strftime("%A") == "Friday" and checkin.due_at.hour == 10
+    from runner_up.checkins.timing import Timing, describe
+
+    when = describe(checkin.due_at, "UTC", Timing(), datetime.datetime.now(datetime.timezone.utc))
+    assert texts(messages)[0] in [v.format(when=when) for v in variants("utter_checkin_moved")]
+
+
+def test_moving_without_anything_to_move_says_so(store: Database) -> None:
+    events, messages = run(ActionRescheduleCheckin(), {"text": "check in on monday"})
+    assert texts(messages) == variants("utter_checkin_nothing_to_move")
+
+
+def test_a_checkin_is_spoken_once_with_the_company_and_the_open_step(store: Database) -> None:
+    from runner_up.checkins.timing import Timing
+    from runner_up.store import checkins as queue
+
+    told_about_acme(store)
+    run(ActionAcceptCheckin())
+    with store.session() as session:
+        someone = repository.get_or_create_person(session, "rest", "someone")
+        repository.set_step_status(session, someone, "ask_for_feedback", "accepted")
+        (claimed,) = queue.claim_due(session, "w", datetime.datetime.now(datetime.timezone.utc)
+                                     + datetime.timedelta(days=5), Timing(quiet_start=0, quiet_end=0, idle=datetime.timedelta(0)))
+    trigger = {"intent": {"name": "EXTERNAL_checkin"},
+               "entities": [{"entity": "checkin_id", "value": str(claimed.id)}]}
+    events, messages = run(ActionDeliverCheckin(), trigger)
+    said = texts(messages)
+    assert said[0] in [v.format(company="Acme") for v in variants("utter_checkin")[1:]]
+    assert CATALOGUE["ask_for_feedback"].title[1:] in said[1]
+    assert run(ActionDeliverCheckin(), trigger)[1] == [], "a second delivery says nothing"
+    assert run(ActionDeliverCheckin(), trigger, sender="someone else")[1] == []
+    assert run(ActionDeliverCheckin(), {"entities": [{"entity": "checkin_id", "value": "x"}]})[1] == []

@@ -18,6 +18,14 @@ def test_endpoints_point_at_the_configured_action_server(tmp_path: Path) -> None
     assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:6055/webhook"}
 
 
+def test_conversations_are_kept_in_a_sqlite_file_under_var(tmp_path: Path) -> None:
+    """So that they outlive a restart (history in the web chat, delivered check-ins)."""
+    settings = Settings(host="127.0.0.1", rasa_port=6005, action_port=6055, var_dir=tmp_path)
+    endpoints = yaml.safe_load(write_endpoints(settings).read_text())
+    assert endpoints["tracker_store"] == {
+        "type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "conversations.sqlite3")}
+
+
 def test_a_process_that_exits_early_is_reported_with_its_log(tmp_path: Path) -> None:
     processes = Processes(tmp_path)
     child = processes.start("broken", [sys.executable, "-c", "print('boom'); raise SystemExit(3)"])

@@ -71,6 +71,8 @@ class StubRasa:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Rasa's server does
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 url = urlparse(self.path)
                 match = TRIGGER.match(url.path)

@@ -106,7 +106,7 @@ class Worker:
 
     def __init__(self, database: Database, deliver: Callable[[Claimed], Outcome],
                  timing: Optional[Timing] = None, clock: Clock = system_clock,
-                 name: Optional[Text] = None, batch: int = 50, threads: int = 8) -> None:
+                 name: Optional[Text] = None, batch: int = 100, threads: int = 8) -> None:
         self.database = database
         self.deliver = deliver
         self.timing = timing or Timing.from_env()
@@ -138,19 +138,21 @@ class Worker:
 
     def _deliver_all(self, claimed: List[Claimed], tally: Tally) -> List[Text]:
         outcomes = list(self.pool.map(self.deliver, claimed))
-        statuses = []
         with self.database.session() as session:
-            now = self.clock()
-            for checkin, outcome in zip(claimed, outcomes):
-                status = queue.finish(session, checkin.id, now, outcome.error, outcome.server_failed)
-                statuses.append(status)
-                tally.add(status)
-                if status == "failed":
-                    logger.error("check-in %s failed after %s attempts: %s", checkin.id,
-                                 checkin.attempts, outcome.error)
-                elif status == "pending":
-                    logger.warning("check-in %s not delivered (attempt %s), will retry: %s",
-                                   checkin.id, checkin.attempts, outcome.error)
+            done = queue.finish_all(session, {checkin.id: (outcome.error, outcome.server_failed)
+                                              for checkin, outcome in zip(claimed, outcomes)},
+                                    self.clock())
+        statuses = []
+        for checkin, outcome in zip(claimed, outcomes):
+            status = done[checkin.id]
+            statuses.append(status)
+            tally.add(status)
+            if status == "failed":
+                logger.error("check-in %s failed after %s attempts: %s", checkin.id,
+                             checkin.attempts, outcome.error)
+            elif status == "pending":
+                logger.warning("check-in %s not delivered (attempt %s), will retry: %s",
+                               checkin.id, checkin.attempts, outcome.error)
         return statuses
 
     def run_forever(self, poll: float = 5.0, stop: Optional[threading.Event] = None) -> None:

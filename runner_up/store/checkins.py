@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -127,14 +127,30 @@ def backoff(attempts: int) -> timedelta:
 
 def finish(session: Session, checkin_id: int, now: datetime, error: Optional[str] = None,
            server_failed: bool = False) -> str:
-    """Records how the delivery of a claimed check-in went; returns the new status.
+    """Records how the delivery of one claimed check-in went; returns the new status."""
+    return finish_all(session, {checkin_id: (error, server_failed)}, now)[checkin_id]
+
+
+def finish_all(session: Session, outcomes: Dict[int, Tuple[Optional[str], bool]],
+               now: datetime) -> Dict[int, str]:
+    """Records how deliveries went ({id: (error, server_failed)}), in one locking read; returns
+    each row's new status.
 
     Delivered means the action stamped the row. If Rasa then answered with an error (a channel that
-    failed after the action spoke, `server_failed`), the stamp is cleared and the delivery retried;
+    failed after the action spoke: `server_failed`), the stamp is cleared and the delivery retried;
     if only the connection broke after the stamp, the check-in counts as sent."""
-    checkin = session.get(Checkin, checkin_id, with_for_update=True)
-    if checkin is None or checkin.status != "claimed":
-        return checkin.status if checkin is not None else "gone"
+    rows = session.scalars(select(Checkin).where(Checkin.id.in_(list(outcomes)))
+                           .with_for_update()).all()
+    statuses = {checkin_id: "gone" for checkin_id in outcomes}
+    for checkin in rows:
+        error, server_failed = outcomes[checkin.id]
+        statuses[checkin.id] = _finish(checkin, now, error, server_failed)
+    return statuses
+
+
+def _finish(checkin: Checkin, now: datetime, error: Optional[str], server_failed: bool) -> str:
+    if checkin.status != "claimed":
+        return checkin.status
     if checkin.delivered_at is not None and not server_failed:
         checkin.status, checkin.sent_at, checkin.last_error = "sent", now, None
         return checkin.status

@@ -1,0 +1,52 @@
+"""Starting Runner-Up's processes for a test: the action server and Rasa on free ports, with the
+environment and stores the test chooses (the session-wide `servers` fixture is one such set)."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Optional
+
+import yaml
+
+from runner_up.channels import write_credentials
+from runner_up.runner import BIN, Processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Launched:
+    rasa_url: str
+    action_url: str
+
+
+def rasa_and_actions(processes: Processes, model: Path, workdir: Path, env: Dict[str, str],
+                     tracker_db: Optional[Path] = None, ports: Optional[Dict[str, int]] = None,
+                     limit: float = 240) -> Launched:
+    """Starts `rasa run actions` and `rasa run --enable-api` (waiting until both answer). With
+    `tracker_db`, conversations live in that SQLite file (as with `runner-up run`), so they outlive
+    a restart; `ports` keeps the same ports across one."""
+    ports = ports or {"actions": free_port(), "rasa": free_port()}
+    endpoints: Dict = {"action_endpoint": {"url": f"http://127.0.0.1:{ports['actions']}/webhook"}}
+    if tracker_db is not None:
+        endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db)}
+    (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+    commands = {
+        "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(ports["actions"])],
+        "rasa": [str(BIN / "rasa"), "run", "--enable-api", "--model", str(model),
+                 "--interface", "127.0.0.1", "--port", str(ports["rasa"]),
+                 "--endpoints", str(workdir / "endpoints.yml"),
+                 "--credentials", str(write_credentials(workdir / "credentials.yml", env))],
+    }
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    health = {"actions": f"{urls['actions']}/health", "rasa": f"{urls['rasa']}/status"}
+    children = {name: processes.start(name, command, env=env) for name, command in commands.items()}
+    for name, child in children.items():
+        processes.wait_until(name, child, health[name], limit=limit)
+    return Launched(urls["rasa"], urls["actions"])
