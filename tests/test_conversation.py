@@ -6,30 +6,13 @@ import datetime
 import uuid
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from runner_up.guidance.catalogue import load
-from runner_up.settings import ROOT
 from runner_up.store import repository
 from runner_up.store.db import Database
-from runner_up.store.models import MoodEntry, Rejection
-
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
-
-
-def variants(response: str, emotion: str | None = None) -> set:
-    texts = set()
-    for variant in DOMAIN["responses"][response]:
-        conditions = variant.get("condition") or []
-        values = {c["value"] for c in conditions}
-        if (emotion is None and not conditions) or emotion in values:
-            texts.add(variant["text"])
-    return texts
-
-
-def texts(replies) -> list:
-    return [r.get("text", "") for r in replies]
+from runner_up.store.models import Checkin, MoodEntry, Rejection
+from tests.dialogue import answer_the_form, texts, variants
 
 
 def sender() -> str:
@@ -48,20 +31,10 @@ def test_a_rejection_from_first_contact_to_a_step_done(servers) -> None:
     asked = [name for name in questions if reply[-1] in variants(name)]
     assert asked, f"the form asks for a detail: {reply}"
 
-    heard_on = datetime.date.today()  # "this morning", unless the form asks and we say yesterday
-    for _ in range(4):  # answer or skip whatever it still asks, at most four details
-        last = reply[-1]
-        if last in variants("utter_ask_company"):
-            reply = texts(servers.say(who, "Acme"))
-        elif last in variants("utter_ask_role"):
-            reply = texts(servers.say(who, "Data Analyst"))
-        elif last in variants("utter_ask_interviewer"):
-            reply = texts(servers.say(who, "skip"))
-        elif last in variants("utter_ask_when"):
-            reply = texts(servers.say(who, "yesterday"))
-            heard_on -= datetime.timedelta(days=1)
-        else:
-            break
+    reply, heard_on = answer_the_form(servers.say, who, reply)  # "this morning", or "yesterday"
+    assert reply[-1] in variants("utter_ask_checkin_consent"), f"then, may I check in? {reply}"
+    reply = texts(servers.say(who, "yes please"))
+    assert any(t.startswith(("I'll check in", "Good, I'll write")) for t in reply), reply
     offers = {t for step in load().steps for t in variants(step.offer)}
     assert reply[-1] in offers, f"after the details, one step is offered: {reply}"
 
@@ -82,6 +55,9 @@ def test_a_rejection_from_first_contact_to_a_step_done(servers) -> None:
         assert "done" in repository.step_statuses(session, person).values()
         moods = session.scalars(select(MoodEntry).where(MoodEntry.person == person)).all()
         assert moods and moods[0].emotion == "sad"
+        assert person.checkin_consent is True
+        (checkin,) = session.scalars(select(Checkin).where(Checkin.person == person)).all()
+        assert checkin.status == "pending" and checkin.rejection == rejection
     database.dispose()
 
 
