@@ -261,3 +261,17 @@ def test_operator_cli_lists_cancels_and_sends(db: Database, stub: StubRasa, tmp_
     assert '"status": "sent"' in cli("list", "--json", "--status", "sent").stdout
     bad = cli("--now", "soon", "list")
     assert bad.returncode == 2 and "not an ISO date" in bad.stderr
+
+
+def test_two_worker_processes_on_postgresql_deliver_each_checkin_once(capsys) -> None:
+    """The benchmark's set-up, small: two `runner-up checkins run` processes racing on one queue."""
+    from runner_up.checkins.bench import main as bench
+    from tests.store_fixtures import POSTGRES
+
+    POSTGRES.require()
+    assert bench(["--count", "1000", "--workers", "2", "--threads", "4",
+                  "--database-url", POSTGRES.url.render_as_string(hide_password=False)]) == 0
+    report = capsys.readouterr().out
+    assert "delivered (status sent)       1,000" in report and "delivered twice                   0" in report
+    per_worker = report.split("per worker")[1].splitlines()[0].split(",")
+    assert len(per_worker) == 2, f"both workers took a share: {per_worker}"
