@@ -147,7 +147,9 @@ def template_message(domain: DomainDict, template: Text, memory: Memory) -> Text
             date = None
     values = template_values(memory.details["company"], memory.details["role"],
                              memory.details["interviewer"], date)
-    return domain["responses"][f"utter_template_{template}"][0]["text"].format(**values)
+    text = domain["responses"][f"utter_template_{template}"][0]["text"].format(**values)
+    # Fenced, so that the web chat and Slack show it as one block to copy, not as loose paragraphs.
+    return f"```\n{text.strip()}\n```"
 
 
 def walk_through(step: Step, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -1,7 +1,8 @@
-"""Starts the assistant on one machine: train when needed, then the action server and Rasa.
+"""Starts the assistant on one machine: train when needed, then the action server, Rasa and the
+check-in scheduler.
 
-Waits until both answer, prints where to talk to it, and stops both on Ctrl-C (or when either
-exits). Each process logs to var/log/.
+Waits until the servers answer, prints where to talk to it, and stops every process on Ctrl-C (or
+when any exits). Each process logs to var/log/.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Dict, List, Optional, Text
 
 import yaml
 
+from runner_up.channels import chat_url, write_credentials
 from runner_up.settings import ROOT, Settings
 from runner_up.store import StoreUnavailable
 
@@ -39,9 +41,13 @@ def answers(url: Text, timeout: float = 2.0) -> bool:
 
 
 def write_endpoints(settings: Settings) -> Path:
-    """endpoints.yml with the action server's URL taken from the settings."""
+    """endpoints.yml with the action server's URL taken from the settings, and conversations kept in
+    a SQLite file under var/ (unless endpoints.yml names a tracker store), so that they survive a
+    restart: the web chat shows the history, and a delivered check-in stays in it."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
     endpoints["action_endpoint"] = {"url": f"{settings.action_url}/webhook"}
+    endpoints.setdefault("tracker_store", {
+        "type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "conversations.sqlite3")})
     path = settings.var_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints))
     return path
@@ -143,7 +149,8 @@ def run() -> int:
         "rasa": [
             str(BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--model", "models",
             "--interface", settings.host, "--port", str(settings.rasa_port),
-            "--endpoints", str(write_endpoints(settings)), "--credentials", "credentials.yml",
+            "--endpoints", str(write_endpoints(settings)),
+            "--credentials", str(write_credentials(settings.var_dir / "credentials.yml")),
         ],
     }
     health = {"actions": f"{settings.action_url}/health", "rasa": f"{settings.rasa_url}/status"}
@@ -152,11 +159,17 @@ def run() -> int:
             print(f"Starting {name} (log: {log_dir / name}.log) ...", flush=True)
             child = processes.start(name, commands[name])
             processes.wait_until(name, child, health[name], limit=180)
+        # One check-in worker: SQLite takes one writer at a time (PostgreSQL takes several).
+        print(f"Starting the check-in scheduler (log: {log_dir / 'checkins'}.log) ...", flush=True)
+        processes.start("checkins", [str(BIN / "runner-up"), "checkins", "run"],
+                        env={"RASA_URL": settings.rasa_url})
         print(
             f"\nRunner-Up is running.\n"
+            f"  Web chat:      {chat_url(settings.rasa_url)}  (open it in a browser)\n"
             f"  Rasa server:   {settings.rasa_url}  (REST: POST {settings.rasa_url}/webhooks/rest/webhook,"
             f" parse: POST {settings.rasa_url}/model/parse)\n"
             f"  Action server: {settings.action_url}\n"
+            f"  Check-ins:     .venv/bin/runner-up checkins list\n"
             f"  Talk in the terminal: .venv/bin/rasa shell\n"
             f"Press Ctrl-C to stop.",
             flush=True,

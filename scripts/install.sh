@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n\033[1m[%s/5] %s\033[0m\n' "$1" "$2"; }
+step() { printf '\n\033[1m[%s/6] %s\033[0m\n' "$1" "$2"; }
 die() { printf '\nerror: %s\n' "$1" >&2; exit 1; }
 
 is_py310() { [ -n "$1" ] && "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; }
@@ -50,5 +50,20 @@ fi
 
 step 5 "Preparing the project's spaCy pipeline and checking the encoder"
 .venv/bin/python -m runner_up.nlu.check_install
+
+# The web chat's page loads socket.io-client from web/node_modules (no CDN: it works offline), and
+# the browser test drives Chromium with playwright-core; both pinned in web/package-lock.json.
+node_ok() { command -v npm >/dev/null 2>&1 && node -e 'process.exit(parseInt(process.versions.node) >= 18 ? 0 : 1)' 2>/dev/null; }
+node_ok || die "The web chat needs Node.js 18 or newer with npm, and none was found on PATH.
+  Install it (on Debian or Ubuntu: 'apt-get install nodejs npm'; elsewhere: https://nodejs.org), then run this again."
+web_stamp=web/node_modules/.runner-up-installed
+web_want=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+if [ -f "$web_stamp" ] && [ "$(cat "$web_stamp")" = "$web_want" ]; then
+  step 6 "JavaScript packages for the web chat are up to date (delete $web_stamp to force a reinstall)"
+else
+  step 6 "Installing the web chat's pinned JavaScript packages (npm ci in web/)"
+  (cd web && npm ci --no-audit --no-fund)
+  echo "$web_want" > "$web_stamp"
+fi
 echo
 echo "Installed. The Rasa CLI is .venv/bin/rasa."

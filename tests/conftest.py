@@ -16,10 +16,15 @@ import pytest
 import requests
 import yaml
 
+from runner_up.channels import write_credentials
 from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT, apply_process_defaults
+from tests.fake_slack import SIGNING_SECRET, FakeSlack
 
 apply_process_defaults()
+
+# The progress-store fixtures (db, empty_url, backend: SQLite and PostgreSQL) for every test module.
+pytest_plugins = ["tests.store_fixtures"]
 
 TEST_EPOCHS = {"DIETClassifier": 25, "TEDPolicy": 15}
 EVALDATA = ROOT.parent / "shared" / "evaldata"
@@ -92,25 +97,36 @@ def progress_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def servers(trained_model: Path, progress_database: str,
+def fake_slack() -> Iterator[FakeSlack]:
+    """Slack's Web API faked on a local port for the whole run; the Rasa server posts to it."""
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(trained_model: Path, progress_database: str, fake_slack: FakeSlack,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """`rasa run actions` and `rasa run --enable-api` on free local ports, for the whole run."""
     workdir = tmp_path_factory.mktemp("servers")
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
+    env = {"DATABASE_URL": progress_database, "SLACK_BOT_TOKEN": fake_slack.token,
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake_slack.api_url}
     endpoints.write_text(yaml.safe_dump(
         {"action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"}}))
     commands = {
         "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
         "rasa": [str(BIN / "rasa"), "run", "--enable-api", "--model", str(trained_model),
                  "--interface", "127.0.0.1", "--port", str(rasa_port),
-                 "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
+                 "--endpoints", str(endpoints),
+                 "--credentials", str(write_credentials(workdir / "credentials.yml", env))],
     }
     processes = Processes(workdir)
     health = {"actions": f"http://127.0.0.1:{action_port}/health",
               "rasa": f"http://127.0.0.1:{rasa_port}/status"}
     try:
-        children = {name: processes.start(name, command, env={"DATABASE_URL": progress_database})
+        children = {name: processes.start(name, command, env=env)
                     for name, command in commands.items()}
         for name, child in children.items():
             processes.wait_until(name, child, health[name], limit=240)

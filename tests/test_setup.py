@@ -72,3 +72,13 @@ def test_credentials_file_is_what_the_runner_writes_without_secrets() -> None:
     from runner_up.channels import credentials
 
     assert yaml.safe_load((ROOT / "credentials.yml").read_text()) == credentials({})
+
+
+def test_the_channel_classes_named_in_the_credentials_exist() -> None:
+    """The credentials name our channels by path (writing them must not import Rasa)."""
+    from runner_up.channels import SLACK, WEBCHAT
+    from runner_up.channels.slack import SlackInput
+    from runner_up.channels.webchat import WebChatInput
+
+    assert SLACK == f"{SlackInput.__module__}.{SlackInput.__qualname__}"
+    assert WEBCHAT == f"{WebChatInput.__module__}.{WebChatInput.__qualname__}"

@@ -1,0 +1,244 @@
+"""Slack (Events API): direct messages and mentions in, replies and check-ins out.
+
+Built on Rasa's Slack connector, with what a production app needs beside it:
+
+- every delivery is answered at once and handled in a background task, so Slack's three-second
+  timeout never fires for a slow turn;
+- deliveries are de-duplicated by Slack's `event_id`, which a retry keeps, so a retry (whatever its
+  `X-Slack-Retry-Reason`) never produces a second reply; seen ids live in memory, or in Redis
+  (`REDIS_URL`) when several Rasa replicas share the work;
+- a message without a live channel (a check-in through `trigger_intent?output_channel=slack`) goes
+  to the person's own direct-message channel, opened with `conversations.open`;
+- the Web API's base URL comes from `SLACK_API_URL`, so tests talk to a local fake.
+
+Signatures are checked with Rasa's `is_request_from_slack_authentic`, which already does what Slack
+asks: v0 HMAC-SHA256 over `v0:{timestamp}:{body}`, `hmac.compare_digest`, timestamps more than five
+minutes away from now (past or future) refused, and a missing header fails both checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Protocol, Text
+
+from rasa.core.channels import slack as rasa_slack
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+# Slack retries a delivery for up to about an hour (three retries, the last after ~5 minutes),
+# so an hour of memory covers every retry with room to spare.
+SEEN_EVENT_TTL_SECONDS = 3600
+# Tells Slack not to retry: the event was handled (or is being handled) already.
+NO_RETRY = {"X-Slack-No-Retry": "1"}
+
+
+def api_url(env: Mapping[Text, Text]) -> Text:
+    """The Web API base URL; slack_sdk joins method names to it, so it must end with a slash."""
+    url = env.get("SLACK_API_URL") or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+class SeenEvents(Protocol):
+    """Remembers which Slack events were delivered already."""
+
+    async def first_delivery(self, event_id: Text) -> bool:
+        """True the first time `event_id` is seen (within the TTL), False afterwards."""
+
+
+class InMemorySeenEvents:
+    """Seen event ids in this process: enough for one Rasa server."""
+
+    def __init__(self, ttl: float = SEEN_EVENT_TTL_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._expiry: Dict[Text, float] = {}
+
+    async def first_delivery(self, event_id: Text) -> bool:
+        now = self._clock()
+        # Ids are inserted in time order with the same TTL, so the expired ones are at the front.
+        while self._expiry:
+            oldest = next(iter(self._expiry))
+            if self._expiry[oldest] > now:
+                break
+            del self._expiry[oldest]
+        if event_id in self._expiry:
+            return False
+        self._expiry[event_id] = now + self._ttl
+        return True
+
+
+class RedisSeenEvents:
+    """Seen event ids in Redis, shared by every Rasa replica: one atomic SET NX EX per event."""
+
+    def __init__(self, client: Any, ttl: int = SEEN_EVENT_TTL_SECONDS) -> None:
+        self._client = client
+        self._ttl = ttl
+
+    @classmethod
+    def from_url(cls, url: Text) -> "RedisSeenEvents":
+        import redis.asyncio
+
+        return cls(redis.asyncio.from_url(url))
+
+    async def first_delivery(self, event_id: Text) -> bool:
+        claimed = await self._client.set(f"runner-up:slack-event:{event_id}", 1, nx=True, ex=self._ttl)
+        return bool(claimed)
+
+
+def seen_events_from_env(env: Mapping[Text, Text]) -> SeenEvents:
+    """Redis when `REDIS_URL` is set, memory otherwise."""
+    url = env.get("REDIS_URL")
+    return RedisSeenEvents.from_url(url) if url else InMemorySeenEvents()
+
+
+class SlackBot(rasa_slack.SlackBot):
+    """Posts to a live channel (and thread), or, without one, to the person's direct messages."""
+
+    slack_channel: Optional[Text]
+
+    def __init__(self, token: Text, slack_channel: Optional[Text] = None,
+                 thread_id: Optional[Text] = None, proxy: Optional[Text] = None,
+                 base_url: Text = DEFAULT_API_URL) -> None:
+        super().__init__(token, slack_channel, thread_id, proxy)
+        self.client = AsyncWebClient(token, base_url=base_url, proxy=proxy)
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        if self.slack_channel is None:
+            # A check-in: Rasa's SlackBot would post to the raw sender id (or a configured
+            # channel); a person's check-in belongs in their own DM with the app.
+            opened = await self.client.conversations_open(users=recipient_id)
+            self.slack_channel = opened["channel"]["id"]
+        await super().send_response(recipient_id, message)
+
+    async def _post_message(self, channel: Text, **kwargs: Any) -> None:
+        # Rasa passes `as_user`, a legacy argument that apps with granular bot tokens (every app
+        # created today) may not send: Slack answers `invalid_arguments`.
+        kwargs.pop("as_user", None)
+        await super()._post_message(channel, **kwargs)
+
+
+class SlackInput(rasa_slack.SlackInput):
+    """Rasa's Slack input with de-duplication, fast acknowledgement and DM check-ins.
+
+    `name()` stays "slack": the webhook is /webhooks/slack/webhook and
+    `trigger_intent?output_channel=slack` finds this channel.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.api_url = api_url(os.environ)
+        self._seen_events: Optional[SeenEvents] = None
+
+    @property
+    def seen_events(self) -> SeenEvents:
+        # Created on first use, inside the server's event loop (no client at start-up).
+        if self._seen_events is None:
+            self._seen_events = seen_events_from_env(os.environ)
+        return self._seen_events
+
+    def get_output_channel(self, channel: Optional[Text] = None,
+                           thread_id: Optional[Text] = None) -> OutputChannel:
+        # Deliberately ignores a configured `slack_channel`: without a live channel the
+        # message is for one person, and SlackBot opens their DM.
+        return SlackBot(self.slack_token, channel, thread_id, self.proxy, base_url=self.api_url)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        slack_webhook = Blueprint("slack_webhook", __name__)
+
+        @slack_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @slack_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.is_request_from_slack_authentic(request):
+                return response.text("invalid Slack signature", status=401)
+            try:
+                payload = json.loads(request.body)
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict):
+                return response.text("expected a JSON object", status=400)
+            if payload.get("type") == "url_verification":
+                return response.json({"challenge": payload.get("challenge")})
+
+            event = payload.get("event") or {}
+            if not self._is_for_us(payload):
+                return response.text("ignored")
+            event_id = payload.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+            if not await self._first_delivery(event_id):
+                logger.info("Slack event %s delivered again (retry %s, %s): not answered twice",
+                            event_id, request.headers.get("X-Slack-Retry-Num"),
+                            request.headers.get("X-Slack-Retry-Reason"))
+                return response.text("duplicate", headers=NO_RETRY)
+
+            self._handle_in_background(on_new_message, self._user_message(payload))
+            return response.text("")
+
+        return slack_webhook
+
+    def _is_for_us(self, payload: Dict[Text, Any]) -> bool:
+        """A person's new message in a DM with the app, or mentioning it elsewhere."""
+        event = payload.get("event") or {}
+        bot_users = {auth.get("user_id") for auth in payload.get("authorizations") or []
+                     if auth.get("is_bot")}
+        return bool(
+            payload.get("type") == "event_callback"
+            and self._is_user_message(payload)  # a message or mention with text, no bot_id
+            # Edits, deletions, bot_message, joins ... carry a subtype: never answer those.
+            and not event.get("subtype")
+            and event.get("user") not in bot_users
+            and (self._is_direct_message(payload) or self._is_app_mention(payload))
+        )
+
+    async def _first_delivery(self, event_id: Text) -> bool:
+        try:
+            return await self.seen_events.first_delivery(event_id)
+        except Exception:
+            # The store is down: answering twice on a retry beats never answering at all.
+            logger.exception("Could not check Slack event %s for duplicates", event_id)
+            return True
+
+    def _user_message(self, payload: Dict[Text, Any]) -> UserMessage:
+        event = payload["event"]
+        channel = event.get("channel")
+        # Mentions are answered in a thread under the mention, so a conversation in a busy channel
+        # stays in one place and does not flood it; in a DM a thread is kept only if the person
+        # wrote in one.
+        thread_ts = event.get("thread_ts") or (event.get("ts") if self._is_app_mention(payload)
+                                               else None)
+        users = [auth.get("user_id") for auth in payload.get("authorizations") or []]
+        metadata = {"out_channel": channel, "thread_id": thread_ts, "users": users}
+        sender_id = self._get_conversation_id(event.get("user"), channel,
+                                              event.get("thread_ts") or event.get("ts"))
+        return UserMessage(
+            self._sanitize_user_message(event.get("text", ""), users),
+            self.get_output_channel(channel, thread_ts),
+            sender_id,
+            input_channel=self.name(),
+            metadata=metadata,
+        )
+
+    def _handle_in_background(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                              message: UserMessage) -> None:
+        # Slack is answered before the turn runs; a reference is kept so the task is not
+        # garbage-collected, and its failure is logged (nobody awaits it).
+        task = asyncio.ensure_future(on_new_message(message))
+        self._background_tasks.add(task)
+        task.add_done_callback(self._turn_done)
+
+    def _turn_done(self, task: "asyncio.Future[Any]") -> None:
+        self._background_tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("A Slack message could not be handled", exc_info=task.exception())
