@@ -153,6 +153,8 @@ def run() -> int:
             "--credentials", str(write_credentials(settings.var_dir / "credentials.yml")),
         ],
     }
+    if os.environ.get("RASA_TOKEN"):  # Rasa's HTTP API then needs ?token= (the scheduler sends it)
+        commands["rasa"] += ["--auth-token", os.environ["RASA_TOKEN"]]
     health = {"actions": f"{settings.action_url}/health", "rasa": f"{settings.rasa_url}/status"}
     try:
         for name in ("actions", "rasa"):

@@ -7,19 +7,17 @@ everything else (pipeline, data, domain) is the project's own.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Iterator
 
 import pytest
-import requests
 import yaml
 
-from runner_up.channels import write_credentials
 from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT, apply_process_defaults
 from tests.fake_slack import SIGNING_SECRET, FakeSlack
+from tests.launch import Servers, rasa_and_actions
 
 apply_process_defaults()
 
@@ -28,12 +26,6 @@ pytest_plugins = ["tests.store_fixtures"]
 
 TEST_EPOCHS = {"DIETClassifier": 25, "TEDPolicy": 15}
 EVALDATA = ROOT.parent / "shared" / "evaldata"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -62,28 +54,6 @@ def trained_model(test_config: Path, tmp_path_factory: pytest.TempPathFactory) -
     return out / "test-model.tar.gz"
 
 
-class Servers:
-    """URLs of the running action server and Rasa server."""
-
-    def __init__(self, rasa_url: str, action_url: str, processes: Dict[str, subprocess.Popen],
-                 database_url: str = ""):
-        self.rasa_url = rasa_url
-        self.action_url = action_url
-        self.processes = processes
-        self.database_url = database_url
-
-    def parse(self, text: str) -> Dict:
-        response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60)
-        assert response.status_code == 200, response.text[:500]
-        return response.json()
-
-    def say(self, sender: str, text: str) -> List[Dict]:
-        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=60)
-        assert response.status_code == 200, response.text[:500]
-        return response.json()
-
-
 @pytest.fixture(scope="session")
 def progress_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A fresh SQLite progress store, migrated, for the action server of this run."""
@@ -109,28 +79,12 @@ def servers(trained_model: Path, progress_database: str, fake_slack: FakeSlack,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """`rasa run actions` and `rasa run --enable-api` on free local ports, for the whole run."""
     workdir = tmp_path_factory.mktemp("servers")
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
     env = {"DATABASE_URL": progress_database, "SLACK_BOT_TOKEN": fake_slack.token,
            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake_slack.api_url}
-    endpoints.write_text(yaml.safe_dump(
-        {"action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"}}))
-    commands = {
-        "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
-        "rasa": [str(BIN / "rasa"), "run", "--enable-api", "--model", str(trained_model),
-                 "--interface", "127.0.0.1", "--port", str(rasa_port),
-                 "--endpoints", str(endpoints),
-                 "--credentials", str(write_credentials(workdir / "credentials.yml", env))],
-    }
     processes = Processes(workdir)
-    health = {"actions": f"http://127.0.0.1:{action_port}/health",
-              "rasa": f"http://127.0.0.1:{rasa_port}/status"}
     try:
-        children = {name: processes.start(name, command, env=env)
-                    for name, command in commands.items()}
-        for name, child in children.items():
-            processes.wait_until(name, child, health[name], limit=240)
-        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", children,
-                      progress_database)
+        # Conversations in a SQLite tracker store, as `runner-up run` keeps them.
+        yield rasa_and_actions(processes, trained_model, workdir, env,
+                               tracker_db=workdir / "conversations.sqlite3")
     finally:
         processes.stop()

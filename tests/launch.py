@@ -4,10 +4,11 @@ environment and stores the test chooses (the session-wide `servers` fixture is o
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+import subprocess
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
+import requests
 import yaml
 
 from runner_up.channels import write_credentials
@@ -20,15 +21,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@dataclass(frozen=True)
-class Launched:
-    rasa_url: str
-    action_url: str
+class Servers:
+    """URLs of a running Rasa server (and action server), and ways to talk to it."""
+
+    def __init__(self, rasa_url: str, action_url: str, processes: Dict[str, subprocess.Popen],
+                 database_url: str = ""):
+        self.rasa_url = rasa_url
+        self.action_url = action_url
+        self.processes = processes
+        self.database_url = database_url
+
+    def parse(self, text: str) -> Dict:
+        response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60)
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
+
+    def say(self, sender: str, text: str) -> List[Dict]:
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=60)
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
 
 
 def rasa_and_actions(processes: Processes, model: Path, workdir: Path, env: Dict[str, str],
                      tracker_db: Optional[Path] = None, ports: Optional[Dict[str, int]] = None,
-                     limit: float = 240) -> Launched:
+                     limit: float = 240) -> Servers:
     """Starts `rasa run actions` and `rasa run --enable-api` (waiting until both answer). With
     `tracker_db`, conversations live in that SQLite file (as with `runner-up run`), so they outlive
     a restart; `ports` keeps the same ports across one."""
@@ -49,4 +66,4 @@ def rasa_and_actions(processes: Processes, model: Path, workdir: Path, env: Dict
     children = {name: processes.start(name, command, env=env) for name, command in commands.items()}
     for name, child in children.items():
         processes.wait_until(name, child, health[name], limit=limit)
-    return Launched(urls["rasa"], urls["actions"])
+    return Servers(urls["rasa"], urls["actions"], children, env.get("DATABASE_URL", ""))

@@ -22,7 +22,7 @@ from runner_up.runner import BIN, Processes
 from runner_up.store.db import Database
 from runner_up.store.models import Checkin, MoodEntry
 from tests.dialogue import answer_the_form, texts, variants
-from tests.launch import Launched, free_port, rasa_and_actions
+from tests.launch import Servers, free_port, rasa_and_actions
 
 CHECKIN_TEXTS = {text.format(company="Acme") for text in variants("utter_checkin")}
 
@@ -37,7 +37,7 @@ class Assistant:
         self.ports = {"actions": free_port(), "rasa": free_port()}
         self.env = {"DATABASE_URL": self.progress, "RUNNER_UP_CHECKIN_IDLE_MINUTES": "15"}
         self.processes = Processes(workdir)
-        self.urls: Launched = None  # type: ignore[assignment]
+        self.urls: Servers = None  # type: ignore[assignment]
 
     def start(self) -> None:
         self.processes = Processes(self.workdir)

@@ -129,3 +129,35 @@ def test_crisis_detector_trains_persists_loads_and_overrides_the_intent(featuriz
     assert idiom.get("intent")["name"] == "express_feeling"
     assert "crisis" not in [r["name"] for r in idiom.get("intent_ranking")]
     assert idiom.get("crisis")["idioms"] == ["killing me"]
+
+
+def test_short_answers_are_read_exactly_as_the_examples_say_them(tmp_path: Path) -> None:
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from runner_up.nlu.short_answers import ShortAnswerClassifier
+
+    examples = [("no", "deny"), ("No thanks!", "deny"), ("yes please", "affirm"),
+                ("I'm safe", "confirm_safe"), ("not now", "deny"), ("not now", "reschedule_checkin"),
+                ("no I didn't get the job at all", "deny"), ("my plan", "inform")]
+    data = TrainingData([Message(data={"text": text, "intent": intent}) for text, intent in examples])
+    storage, context = LocalModelStorage(tmp_path), ExecutionContext(GraphSchema({}), "s")
+    config = ShortAnswerClassifier.get_default_config()
+    ShortAnswerClassifier.create(config, storage, Resource("s"), context).train(data)
+    loaded = ShortAnswerClassifier.load(config, storage, Resource("s"), context)
+
+    def read(text: str) -> dict:
+        message = Message(data={"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3},
+                                "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3},
+                                                   {"name": "deny", "confidence": 0.27}]})
+        loaded.process([message])
+        return message.get("intent")
+
+    assert read("No!!") == {"name": "deny", "confidence": 1.0}
+    assert read("no thanks 🙂")["name"] == "deny"
+    assert read("YES please")["name"] == "affirm"
+    assert read("I'm safe")["name"] == "confirm_safe"
+    assert read("not now")["name"] == "nlu_fallback", "said by two intents: left to DIET"
+    assert read("no I didn't get the job at all")["name"] == "nlu_fallback", "too long to be exact"
+    assert read("my plan")["name"] == "nlu_fallback", "not one of the chosen intents"
+    assert read("nope")["name"] == "nlu_fallback", "only what the examples say"

@@ -16,7 +16,7 @@ from runner_up.nlu.crisis_report import TEST_SETS, read_lines, read_sections
 from runner_up.nlu.spacy_nlp import build_pipeline
 from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT
-from tests.conftest import Servers, free_port
+from tests.launch import Servers, free_port
 
 CONFIG = {**CrisisDetector.get_default_config(), "threshold": 0.5, "cue_threshold": 0.1,
           "guarded_threshold": 0.9}

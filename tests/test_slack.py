@@ -26,7 +26,7 @@ from rasa.core.channels.channel import UserMessage
 from runner_up.channels import credentials, write_credentials
 from runner_up.channels.slack import InMemorySeenEvents, RedisSeenEvents, SlackInput
 from runner_up.settings import ROOT
-from tests.conftest import Servers, free_port
+from tests.launch import Servers, free_port
 from tests.fake_slack import (
     BOT_ID,
     BOT_USER,

@@ -38,7 +38,9 @@ def test_enough_examples_per_label(examples, key, labels) -> None:
 
 def test_domain_and_nlu_data_name_the_same_intents(examples) -> None:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    assert set(domain["intents"]) == {m.get("intent") for m in examples}
+    # EXTERNAL_ intents are only ever sent by Rasa's trigger_intent (the check-in scheduler).
+    typed = {intent for intent in domain["intents"] if not intent.startswith("EXTERNAL_")}
+    assert typed == {m.get("intent") for m in examples}
 
 
 def normalise(text: str) -> str:
