@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Text
 
 import requests
+import yaml
 
 from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT
@@ -171,8 +172,12 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
 
     database_url = f"sqlite:///{workdir / 'progress.sqlite3'}"
     Database(database_url).upgrade()
+    # As `runner-up run` serves it: conversations in a SQLite tracker store.
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{args.action_port}/webhook\n")
+    endpoints.write_text(yaml.safe_dump({
+        "action_endpoint": {"url": f"http://127.0.0.1:{args.action_port}/webhook"},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "conversations.sqlite3")},
+    }))
     url = f"http://127.0.0.1:{args.port}"
     processes = Processes(workdir)
     actions = processes.start("actions", [str(BIN / "rasa"), "run", "actions", "--port",
