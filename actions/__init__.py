@@ -1,7 +1,8 @@
 """Runner-Up's custom actions (rasa-sdk). `rasa run actions` imports this package.
 
 One module per concern: feelings (listening), rejection (the form), steps (guidance),
-progress (remembering), crisis (the flag), checkins (asking, scheduling, speaking them);
+progress (remembering), crisis (the flag), checkins (asking, scheduling, speaking them),
+privacy (export and delete);
 `common` holds the store boundary and variety.
 """
 
@@ -15,6 +16,7 @@ from actions.checkins import (
 )
 from actions.crisis import ActionFlagCrisis
 from actions.feelings import ActionReflectFeeling
+from actions.privacy import ActionDeleteData, ActionExportData
 from actions.progress import (
     ActionAskSkillGap,
     ActionAskStrength,
@@ -36,7 +38,7 @@ from actions.steps import (
 
 __all__ = [
     "ActionAcceptCheckin", "ActionAskCheckin", "ActionDeclineCheckin", "ActionDeliverCheckin",
-    "ActionRescheduleCheckin", "ActionStopCheckins",
+    "ActionRescheduleCheckin", "ActionStopCheckins", "ActionDeleteData", "ActionExportData",
     "ActionAcceptStep", "ActionAnotherStep", "ActionAskSkillGap", "ActionAskStrength",
     "ActionDeclineStep", "ActionFeedbackHelp", "ActionFlagCrisis", "ActionGreet",
     "ActionOfferStep", "ActionProgressSummary", "ActionRecordRejection", "ActionRecordSkillGap",

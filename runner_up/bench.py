@@ -176,7 +176,8 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump({
         "action_endpoint": {"url": f"http://127.0.0.1:{args.action_port}/webhook"},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "conversations.sqlite3")},
+        "tracker_store": {"type": "runner_up.conversations.ErasingSQLTrackerStore", "dialect": "sqlite",
+                          "db": str(workdir / "conversations.sqlite3")},
     }))
     url = f"http://127.0.0.1:{args.port}"
     processes = Processes(workdir)

@@ -43,11 +43,13 @@ def answers(url: Text, timeout: float = 2.0) -> bool:
 def write_endpoints(settings: Settings) -> Path:
     """endpoints.yml with the action server's URL taken from the settings, and conversations kept in
     a SQLite file under var/ (unless endpoints.yml names a tracker store), so that they survive a
-    restart: the web chat shows the history, and a delivered check-in stays in it."""
+    restart: the web chat shows the history, and a delivered check-in stays in it. The store can
+    erase a conversation ("delete my data", runner_up.conversations)."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
     endpoints["action_endpoint"] = {"url": f"{settings.action_url}/webhook"}
     endpoints.setdefault("tracker_store", {
-        "type": "SQL", "dialect": "sqlite", "db": str(settings.var_dir / "conversations.sqlite3")})
+        "type": "runner_up.conversations.ErasingSQLTrackerStore", "dialect": "sqlite",
+        "db": str(settings.var_dir / "conversations.sqlite3")})
     path = settings.var_dir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints))
     return path

@@ -25,11 +25,12 @@ class Servers:
     """URLs of a running Rasa server (and action server), and ways to talk to it."""
 
     def __init__(self, rasa_url: str, action_url: str, processes: Dict[str, subprocess.Popen],
-                 database_url: str = ""):
+                 database_url: str = "", tracker_db: Optional[Path] = None):
         self.rasa_url = rasa_url
         self.action_url = action_url
         self.processes = processes
         self.database_url = database_url
+        self.tracker_db = tracker_db  # the SQLite file of the conversations, if they are in one
 
     def parse(self, text: str) -> Dict:
         response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60)
@@ -52,7 +53,8 @@ def rasa_and_actions(processes: Processes, model: Path, workdir: Path, env: Dict
     ports = ports or {"actions": free_port(), "rasa": free_port()}
     endpoints: Dict = {"action_endpoint": {"url": f"http://127.0.0.1:{ports['actions']}/webhook"}}
     if tracker_db is not None:
-        endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db)}
+        endpoints["tracker_store"] = {"type": "runner_up.conversations.ErasingSQLTrackerStore",
+                                      "dialect": "sqlite", "db": str(tracker_db)}
     (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     commands = {
         "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(ports["actions"])],
@@ -66,4 +68,4 @@ def rasa_and_actions(processes: Processes, model: Path, workdir: Path, env: Dict
     children = {name: processes.start(name, command, env=env) for name, command in commands.items()}
     for name, child in children.items():
         processes.wait_until(name, child, health[name], limit=limit)
-    return Servers(urls["rasa"], urls["actions"], children, env.get("DATABASE_URL", ""))
+    return Servers(urls["rasa"], urls["actions"], children, env.get("DATABASE_URL", ""), tracker_db)

@@ -394,3 +394,59 @@ def test_a_checkin_is_spoken_once_with_the_company_and_the_open_step(store: Data
     assert run(ActionDeliverCheckin(), trigger)[1] == [], "a second delivery says nothing"
     assert run(ActionDeliverCheckin(), trigger, sender="someone else")[1] == []
     assert run(ActionDeliverCheckin(), {"entities": [{"entity": "checkin_id", "value": "x"}]})[1] == []
+
+
+# --- privacy ------------------------------------------------------------------------------------
+
+def test_export_gives_every_stored_row_and_the_conversation(store: Database) -> None:
+    import json
+
+    from actions.privacy import ActionExportData
+    from tests.store_fixtures import populate
+
+    with store.session() as session:
+        populate(session, repository.get_or_create_person(session, "rest", "someone"),
+                 datetime.datetime(2026, 11, 20, 9, tzinfo=datetime.timezone.utc))
+    events = [{"event": "user", "text": "/greet"}, {"event": "bot", "text": "Hi", "timestamp": 1.0},
+              {"event": "user", "text": "export my data", "timestamp": 2.0}]
+    _, messages = run(ActionExportData(), events=events)
+    assert texts(messages)[0] == "utter_export_intro"
+    body = texts(messages)[1]
+    assert body.startswith("```\n") and body.endswith("\n```")
+    data = json.loads(body[4:-4])
+    progress = data["progress"]
+    for table in ("rejections", "mood_entries", "steps", "strengths", "skill_gaps", "checkins",
+                  "crisis_flags"):
+        assert len(progress[table]) == 1, table
+    assert progress["rejections"][0]["company"] == "Acme"
+    assert progress["person"]["sender_id"] == "someone"
+    assert data["conversation"] == [{"from": "Runner-Up", "text": "Hi", "at": 1.0},
+                                    {"from": "you", "text": "export my data", "at": 2.0}]
+
+
+def test_delete_erases_every_row_of_the_person_and_asks_to_erase_the_conversation(store: Database) -> None:
+    from sqlalchemy import func
+
+    from actions.privacy import ActionDeleteData
+    from runner_up.store.models import Base
+    from tests.store_fixtures import populate
+
+    now = datetime.datetime(2026, 11, 20, 9, tzinfo=datetime.timezone.utc)
+    with store.session() as session:
+        populate(session, repository.get_or_create_person(session, "rest", "someone"), now)
+        populate(session, repository.get_or_create_person(session, "rest", "someone else"), now)
+    events, messages = run(ActionDeleteData())
+    assert events == [SlotSet("erase_conversation", True)]
+    assert texts(messages) == ["utter_data_deleted"]
+    with store.session() as session:
+        for table in Base.metadata.sorted_tables:  # every table: one person's rows are left
+            rows = session.scalar(select(func.count()).select_from(table))
+            assert rows == 1, table.name
+        assert session.scalars(select(Person.sender_id)).all() == ["someone else"]
+
+
+def test_delete_with_the_store_down_erases_nothing_and_says_so(store_down) -> None:
+    from actions.privacy import ActionDeleteData
+
+    events, messages = run(ActionDeleteData())
+    assert events == [] and texts(messages) == ["utter_delete_failed"]

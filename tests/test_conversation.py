@@ -81,3 +81,46 @@ def test_coming_back_days_later_is_greeted_with_what_was_said(servers) -> None:
     database.dispose()
     said = texts(servers.say(who, "hi"))
     assert any("Globex" in t for t in said), said
+
+
+@pytest.mark.slow
+def test_export_then_delete_my_data_leaves_nothing_behind(servers) -> None:
+    import json
+    import sqlite3
+
+    from sqlalchemy import func
+
+    from runner_up.store.models import Base
+
+    who, other = sender(), sender()
+    for person in (who, other):
+        servers.say(person, "hello")
+        reply = texts(servers.say(person, "Acme turned me down this morning for the analyst job and I'm absolutely gutted"))
+        answer_the_form(servers.say, person, reply)
+        servers.say(person, "yes please")  # check-ins: a pending row too
+
+    exported = texts(servers.say(who, "export my data"))
+    data = json.loads(exported[-1].strip("`\n"))
+    assert data["progress"]["rejections"][0]["company"] == "Acme"
+    assert data["progress"]["checkins"][0]["status"] == "pending"
+    assert any("turned me down" in m["text"] for m in data["conversation"] if m["from"] == "you")
+
+    database = Database(servers.database_url)
+    with database.session() as session:
+        gone = repository.find_person(session, "rest", who).id
+    assert texts(servers.say(who, "delete my data")) == list(variants("utter_ask_delete_confirm"))
+    assert texts(servers.say(who, "yes")) == list(variants("utter_data_deleted"))
+
+    with database.session() as session:
+        assert repository.find_person(session, "rest", who) is None
+        assert repository.find_person(session, "rest", other) is not None
+        for table in Base.metadata.sorted_tables:  # every table: nothing of theirs is left
+            key = table.c.id if table.name == "people" else table.c.get("person_id")
+            assert key is not None, f"{table.name} is not tied to a person: check what it keeps"
+            assert session.scalar(select(func.count()).select_from(table).where(key == gone)) == 0, table.name
+    database.dispose()
+    conversations = sqlite3.connect(servers.tracker_db)
+    assert conversations.execute("select count(*) from events where sender_id = ?", (who,)).fetchone() == (0,)
+    assert conversations.execute("select count(*) from events where sender_id = ?", (other,)).fetchone()[0] > 10
+    conversations.close()
+    assert texts(servers.say(who, "hello")) == list(variants("utter_greet")), "a blank page"

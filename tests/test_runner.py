@@ -23,7 +23,8 @@ def test_conversations_are_kept_in_a_sqlite_file_under_var(tmp_path: Path) -> No
     settings = Settings(host="127.0.0.1", rasa_port=6005, action_port=6055, var_dir=tmp_path)
     endpoints = yaml.safe_load(write_endpoints(settings).read_text())
     assert endpoints["tracker_store"] == {
-        "type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "conversations.sqlite3")}
+        "type": "runner_up.conversations.ErasingSQLTrackerStore", "dialect": "sqlite",
+        "db": str(tmp_path / "conversations.sqlite3")}
 
 
 def test_a_process_that_exits_early_is_reported_with_its_log(tmp_path: Path) -> None:

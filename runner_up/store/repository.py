@@ -101,7 +101,8 @@ def _check_date(happened_on: Optional[date], now: datetime) -> Optional[date]:
 
 # --- people -------------------------------------------------------------------------------------
 
-def _find_person(session: Session, channel: str, sender_id: str) -> Optional[Person]:
+def find_person(session: Session, channel: str, sender_id: str) -> Optional[Person]:
+    """The person for (channel, sender_id), or None if we never kept anything for them."""
     statement = select(Person).where(Person.channel == channel, Person.sender_id == sender_id)
     return session.scalars(statement).one_or_none()
 
@@ -110,7 +111,7 @@ def get_or_create_person(session: Session, channel: str, sender_id: str) -> Pers
     """The person for (channel, sender_id), created if new; safe when two processes race to create."""
     channel = _identifier(channel, "channel", 32)
     sender_id = _identifier(sender_id, "sender id", 255)
-    person = _find_person(session, channel, sender_id)
+    person = find_person(session, channel, sender_id)
     if person is not None:
         return person
     person = Person(channel=channel, sender_id=sender_id)
@@ -119,7 +120,7 @@ def get_or_create_person(session: Session, channel: str, sender_id: str) -> Pers
             session.add(person)
     except IntegrityError:
         # Another session inserted them between our look and our insert: use theirs.
-        existing = _find_person(session, channel, sender_id)
+        existing = find_person(session, channel, sender_id)
         if existing is None:
             raise
         return existing
@@ -360,4 +361,28 @@ def summary(session: Session, person: Person) -> Dict[str, Any]:
             {"gap": gap.gap, "plan": gap.plan, "done": gap.done_at is not None} for gap in gaps
         ],
         "checkin_consent": person.checkin_consent,
+    }
+
+
+def _row(obj: Any) -> Dict[str, Any]:
+    """A row as plain data: every column except the internal keys that point at the person."""
+    values = {}
+    for column in obj.__table__.columns:
+        if column.name == "person_id":
+            continue
+        value = getattr(obj, column.name)
+        values[column.name] = value.isoformat() if isinstance(value, (date, datetime)) else value
+    return values
+
+
+def export(session: Session, person: Person) -> Dict[str, Any]:
+    """Everything the progress store holds about the person, table by table, as JSON-ready data."""
+    tables = {"rejections": Rejection, "mood_entries": MoodEntry, "steps": Step,
+              "strengths": Strength, "skill_gaps": SkillGap, "checkins": Checkin,
+              "crisis_flags": CrisisFlag}
+    return {
+        "person": _row(person),
+        **{name: [_row(row) for row in session.scalars(
+            select(table).where(table.person_id == person.id).order_by(table.id))]
+           for name, table in tables.items()},
     }

@@ -1,0 +1,53 @@
+"""The tracker stores that erase a conversation when the person asks ("delete my data")."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from runner_up.conversations import ErasingInMemoryTrackerStore, ErasingSQLTrackerStore
+from runner_up.settings import ROOT
+
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+
+
+def tracker(sender: str, *events) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(sender, [UserUttered("hello"), BotUttered("Hi"), *events],
+                                            slots=DOMAIN.slots)
+
+
+@pytest.fixture(params=["sql", "memory"])
+def store(request, tmp_path: Path):
+    if request.param == "sql":
+        return ErasingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "conversations.sqlite3"))
+    return ErasingInMemoryTrackerStore(DOMAIN)
+
+
+def test_a_conversation_asking_to_be_erased_is_erased_and_others_kept(store) -> None:
+    async def scenario() -> None:
+        await store.save(tracker("a"))
+        await store.save(tracker("b"))
+        assert len((await store.retrieve("a")).events) == 2
+        await store.save(tracker("a", UserUttered("delete my data"), SlotSet("erase_conversation", True)))
+        assert await store.retrieve("a") is None
+        assert len((await store.retrieve("b")).events) == 2
+        await store.save(tracker("a"))  # writing again starts from a blank page
+        assert len((await store.retrieve("a")).events) == 2
+
+    asyncio.run(scenario())
+
+
+def test_the_class_path_the_run_command_names_exists(tmp_path: Path) -> None:
+    import yaml
+
+    from runner_up.runner import write_endpoints
+    from runner_up.settings import Settings
+
+    settings = Settings(host="127.0.0.1", rasa_port=1, action_port=2, var_dir=tmp_path)
+    named = yaml.safe_load(write_endpoints(settings).read_text())["tracker_store"]["type"]
+    assert named == f"{ErasingSQLTrackerStore.__module__}.{ErasingSQLTrackerStore.__qualname__}"
