@@ -103,37 +103,32 @@ class ActionAcceptCheckin(Action):
 
 
 class ActionDeclineCheckin(Action):
-    """A no to check-ins: remembered, so we don't ask again."""
+    """A no to check-ins: consent withdrawn (pending ones cancelled), and not asked again."""
+
+    response = "utter_checkin_declined"
 
     def name(self) -> Text:
         return "action_decline_checkin"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
-        try:
-            with progress(tracker) as (session, person):
-                repository.set_checkin_consent(session, person, False)
-        except StoreUnavailable as error:
-            return store_unavailable(dispatcher, tracker, error) + [SlotSet(ASKED_SLOT, False)]
-        return ([SlotSet(ASKED_SLOT, False)] + store_back(tracker)
-                + say(dispatcher, tracker, domain, "utter_checkin_declined"))
-
-
-class ActionStopCheckins(Action):
-    """"Stop checking in", from any point: every pending check-in cancelled, consent withdrawn."""
-
-    def name(self) -> Text:
-        return "action_stop_checkins"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: DomainDict) -> List[Dict[Text, Any]]:
+        answered = [SlotSet(ASKED_SLOT, False)]
         try:
             with progress(tracker) as (session, person):
                 cancelled = repository.set_checkin_consent(session, person, False)
         except StoreUnavailable as error:
-            return store_unavailable(dispatcher, tracker, error)
-        logger.info("check-ins stopped, %s pending cancelled", cancelled)
-        return store_back(tracker) + say(dispatcher, tracker, domain, "utter_checkins_stopped")
+            return store_unavailable(dispatcher, tracker, error) + answered
+        logger.info("check-ins declined or stopped, %s pending cancelled", cancelled)
+        return answered + store_back(tracker) + say(dispatcher, tracker, domain, self.response)
+
+
+class ActionStopCheckins(ActionDeclineCheckin):
+    """"Stop checking in", from any point: the same as a no, said as a stop."""
+
+    response = "utter_checkins_stopped"
+
+    def name(self) -> Text:
+        return "action_stop_checkins"
 
 
 class ActionRescheduleCheckin(Action):
