@@ -46,6 +46,17 @@ def test_explicit_statements_are_read(text: str, rule: str) -> None:
     assert rule in finding(text).explicit
 
 
+@pytest.mark.parametrize("text, cue", [
+    ("burned my arm with a lighter again last night", True),
+    ("put a cigarette out on my wrist", True),
+    ("I burnt my hand on the oven making dinner", True),  # a cue only: the classifier decides
+    ("burned the toast and my coffee went cold", False),
+])
+def test_burning_is_a_self_harm_cue(text: str, cue: bool) -> None:
+    read = finding(text)
+    assert ("hurt_myself" in read.cues) is cue and not read.explicit
+
+
 @pytest.mark.parametrize("text", REQUIRED_IDIOMS + [
     "it would be career suicide to turn it down", "I'm bored to death of job boards",
     "I shot myself in the foot in that interview", "I cut myself some slack today",

@@ -91,6 +91,13 @@ CUES: Dict[Text, List[List[Dict[Text, Any]]]] = {
         [{"LEMMA": {"IN": ["cut", "burn", "hurt", "starve", "punish", "scratch"]}}, _words("myself")],
         [_words("cut", "cutting", "cuts", "scars", "scar"), _words("my", "on"),
          _words("wrist", "wrists", "arm", "arms", "thigh", "thighs", "legs")],
+        # Burning is, after cutting, the commonest way of self-harm ("burned my forearm with a
+        # cigarette"); an accident ("burned my hand on the oven") only lowers the classifier's bar.
+        [{"LEMMA": "burn"}, _words("my"),
+         _words("wrist", "wrists", "arm", "arms", "forearm", "forearms", "thigh", "thighs", "leg",
+                "legs", "skin", "hand", "hands", "stomach")],
+        [_words("cigarette", "cigarettes", "lighter"), {"LOWER": "out", "OP": "?"},
+         _words("on", "into", "to"), _words("my")],
         [_words("pills", "overdose", "od", "rope", "noose", "bridge", "bridges", "ledge", "tracks")],
         [_words("six", "6"), _words("feet", "ft"), _words("under")],
         [_words("sleep", "asleep"), _words("forever")],
