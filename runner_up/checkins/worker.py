@@ -133,8 +133,7 @@ class Worker:
             claimed = queue.claim_one(session, checkin_id, self.name, self.clock())
         if claimed is None:
             return None
-        tally = Tally()
-        return self._deliver_all([claimed], tally)[0]
+        return self._deliver_all([claimed], Tally())[0]
 
     def _deliver_all(self, claimed: List[Claimed], tally: Tally) -> List[Text]:
         outcomes = list(self.pool.map(self.deliver, claimed))
