@@ -76,9 +76,11 @@ def test_credentials_file_is_what_the_runner_writes_without_secrets() -> None:
 
 def test_the_channel_classes_named_in_the_credentials_exist() -> None:
     """The credentials name our channels by path (writing them must not import Rasa)."""
-    from runner_up.channels import SLACK, WEBCHAT
+    from runner_up.channels import REST, SLACK, WEBCHAT
+    from runner_up.channels.rest import RestInput
     from runner_up.channels.slack import SlackInput
     from runner_up.channels.webchat import WebChatInput
 
+    assert REST == f"{RestInput.__module__}.{RestInput.__qualname__}"
     assert SLACK == f"{SlackInput.__module__}.{SlackInput.__qualname__}"
     assert WEBCHAT == f"{WebChatInput.__module__}.{WebChatInput.__qualname__}"

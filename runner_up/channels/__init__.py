@@ -19,6 +19,8 @@ import yaml
 # Rasa into every process that only writes this file.
 WEBCHAT = "runner_up.channels.webchat.WebChatInput"
 SLACK = "runner_up.channels.slack.SlackInput"
+# Rasa's REST channel (still "rest", at /webhooks/rest/webhook) with its input checked.
+REST = "runner_up.channels.rest.RestInput"
 CHAT_PATH = "/webhooks/socketio/chat/"
 SOCKETIO = {
     "user_message_evt": "user_uttered",
@@ -47,7 +49,7 @@ def slack_credentials(env: Mapping[Text, Text]) -> Dict[Text, Any]:
 def credentials(env: Optional[Mapping[Text, Text]] = None) -> Dict[Text, Any]:
     """The `credentials.yml` content for this environment."""
     env = os.environ if env is None else env
-    sections: Dict[Text, Any] = {"rest": None, WEBCHAT: dict(SOCKETIO)}
+    sections: Dict[Text, Any] = {REST: None, WEBCHAT: dict(SOCKETIO)}
     sections.update(slack_credentials(env))
     return sections
 
