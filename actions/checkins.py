@@ -71,11 +71,13 @@ class ActionAskCheckin(Action):
         except StoreUnavailable as error:  # without the store there is nothing to schedule with
             return store_unavailable(dispatcher, tracker, error) + [SlotSet(ASKED_SLOT, False)]
         if consent is None:
-            return say(dispatcher, tracker, domain, "utter_ask_checkin_consent") + [SlotSet(ASKED_SLOT, True)]
-        if due is not None:
-            say(dispatcher, tracker, domain, "utter_checkin_scheduled",
-                when=describe(due, zone_name, timing, now))
-        return [SlotSet(ASKED_SLOT, False)]
+            return (store_back(tracker) + [SlotSet(ASKED_SLOT, True)]
+                    + say(dispatcher, tracker, domain, "utter_ask_checkin_consent"))
+        events = store_back(tracker) + [SlotSet(ASKED_SLOT, False)]
+        if due is not None:  # the variant said is remembered too (say's event)
+            events += say(dispatcher, tracker, domain, "utter_checkin_scheduled",
+                          when=describe(due, zone_name, timing, now))
+        return events
 
 
 class ActionAcceptCheckin(Action):
