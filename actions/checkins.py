@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -43,13 +43,18 @@ def remember_zone(tracker: Tracker, person: Person) -> None:
         person.time_zone = name
 
 
-def schedule_for_latest(session: Any, person: Person, timing: Timing,
-                        now: datetime.datetime) -> Optional[datetime.datetime]:
-    """Schedules the check-in for the person's latest rejection; its due time, None if none."""
-    rejection = repository.latest_rejection(session, person)
-    if rejection is None:
-        return None
-    return queue.schedule(session, person, rejection, timing.first_due(now, person.time_zone)).due_at
+def settle(tracker: Tracker, timing: Timing, now: datetime.datetime,
+           consent: Optional[bool] = None) -> Tuple[Optional[bool], Optional[datetime.datetime], Optional[Text]]:
+    """Keeps the browser's zone, records `consent` if given, and, if the person consents, schedules
+    the check-in for their latest rejection. Returns (consent, due time or None, their zone)."""
+    with progress(tracker) as (session, person):
+        remember_zone(tracker, person)
+        if consent is not None:
+            repository.set_checkin_consent(session, person, consent)
+        rejection = repository.latest_rejection(session, person) if person.checkin_consent else None
+        due = None if rejection is None else queue.schedule(
+            session, person, rejection, timing.first_due(now, person.time_zone)).due_at
+        return person.checkin_consent, due, person.time_zone
 
 
 class ActionAskCheckin(Action):
@@ -63,11 +68,7 @@ class ActionAskCheckin(Action):
             domain: DomainDict) -> List[Dict[Text, Any]]:
         timing, now = Timing.from_env(), utcnow()
         try:
-            with progress(tracker) as (session, person):
-                remember_zone(tracker, person)
-                consent = person.checkin_consent
-                due = schedule_for_latest(session, person, timing, now) if consent else None
-                zone_name = person.time_zone
+            consent, due, zone_name = settle(tracker, timing, now)
         except StoreUnavailable as error:  # without the store there is nothing to schedule with
             return store_unavailable(dispatcher, tracker, error) + [SlotSet(ASKED_SLOT, False)]
         if consent is None:
@@ -90,11 +91,7 @@ class ActionAcceptCheckin(Action):
             domain: DomainDict) -> List[Dict[Text, Any]]:
         timing, now = Timing.from_env(), utcnow()
         try:
-            with progress(tracker) as (session, person):
-                remember_zone(tracker, person)
-                repository.set_checkin_consent(session, person, True)
-                due = schedule_for_latest(session, person, timing, now)
-                zone_name = person.time_zone
+            _, due, zone_name = settle(tracker, timing, now, consent=True)
         except StoreUnavailable as error:
             return store_unavailable(dispatcher, tracker, error) + [SlotSet(ASKED_SLOT, False)]
         events = [SlotSet(ASKED_SLOT, False)] + store_back(tracker)
