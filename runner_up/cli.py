@@ -1,6 +1,7 @@
 """`runner-up`: run the assistant, report on the NLU, benchmark it.
 
     runner-up run      train if data or config changed, start the action server and Rasa
+    runner-up serve    one process (rasa, actions or checkins) in the foreground, for replicas
     runner-up report   NLU report (emotion and stage macro-F1), see runner_up.nlu.report
     runner-up bench    benchmark (parse latency, memory, load and training time)
     runner-up resources  write domain.yml's crisis resources from data/crisis_resources.yml
@@ -23,6 +24,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="train when needed, then start the action server and Rasa")
+    commands.add_parser("serve", help="one process in the foreground", add_help=False)
     commands.add_parser("report", help="NLU report", add_help=False)
     commands.add_parser("bench", help="benchmark", add_help=False)
     commands.add_parser("resources", help="crisis resources into domain.yml", add_help=False)
@@ -33,6 +35,10 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         from runner_up.runner import run
 
         return run()
+    if args.command == "serve":
+        from runner_up.runner import serve
+
+        return serve(rest)
     if args.command == "report":
         from runner_up.nlu.report import main as report
 

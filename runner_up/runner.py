@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 
 import yaml
 
@@ -40,19 +40,75 @@ def answers(url: Text, timeout: float = 2.0) -> bool:
         return False
 
 
-def write_endpoints(settings: Settings) -> Path:
-    """endpoints.yml with the action server's URL taken from the settings, and conversations kept in
-    a SQLite file under var/ (unless endpoints.yml names a tracker store), so that they survive a
-    restart: the web chat shows the history, and a delivered check-in stays in it. The store can
-    erase a conversation ("delete my data", runner_up.conversations)."""
-    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
-    endpoints["action_endpoint"] = {"url": f"{settings.action_url}/webhook"}
-    endpoints.setdefault("tracker_store", {
-        "type": "runner_up.conversations.ErasingSQLTrackerStore", "dialect": "sqlite",
-        "db": str(settings.var_dir / "conversations.sqlite3")})
+TRACKER_STORE = "runner_up.conversations.ErasingSQLTrackerStore"
+LOCK_STORE = "runner_up.conversations.RedisLockStore"
+
+
+def endpoints(settings: Settings, env: Mapping[Text, Text] = os.environ) -> Dict[Text, Any]:
+    """Rasa's endpoints: the action server (ACTION_SERVER_URL, a load balancer in front of several,
+    or the local one), and conversations in the database named by TRACKER_STORE_URL, else in a
+    SQLite file under var/, so that they survive a restart (the web chat shows the history, and a
+    delivered check-in stays in it); with REDIS_URL, Redis as the lock store, which several Rasa
+    replicas need. URLs are written as `${VAR}` references that Rasa expands when it reads the
+    file, so no password is written to disk. An entry in endpoints.yml wins."""
+    config = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+    config["action_endpoint"] = {"url": f"{settings.action_url}/webhook"}
+    if env.get("TRACKER_STORE_URL"):
+        config.setdefault("tracker_store", {"type": TRACKER_STORE, "url": "${TRACKER_STORE_URL}"})
+    else:
+        config.setdefault("tracker_store", {
+            "type": TRACKER_STORE, "dialect": "sqlite", "db": str(settings.var_dir / "conversations.sqlite3")})
+    if env.get("REDIS_URL"):
+        config.setdefault("lock_store", {"type": LOCK_STORE, "url": "${REDIS_URL}"})
+    return config
+
+
+def write_endpoints(settings: Settings, env: Mapping[Text, Text] = os.environ) -> Path:
+    """endpoints(settings, env) as <var>/endpoints.yml."""
     path = settings.var_dir / "endpoints.yml"
-    path.write_text(yaml.safe_dump(endpoints))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints(settings, env)))
     return path
+
+
+def rasa_command(settings: Settings, model: Text = "models") -> List[Text]:
+    """`rasa run` with the HTTP API, our endpoints and channels (credentials), on the settings'
+    address; `--auth-token` when RASA_TOKEN is set (the scheduler sends it)."""
+    command = [
+        str(BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--model", model,
+        "--interface", settings.host, "--port", str(settings.rasa_port),
+        "--endpoints", str(write_endpoints(settings)),
+        "--credentials", str(write_credentials(settings.var_dir / "credentials.yml")),
+    ]
+    if os.environ.get("RASA_TOKEN"):
+        command += ["--auth-token", os.environ["RASA_TOKEN"]]
+    return command
+
+
+def actions_command(settings: Settings) -> List[Text]:
+    return [str(BIN / "rasa"), "run", "actions", "--port", str(settings.action_port)]
+
+
+def serve(argv: Sequence[Text]) -> int:
+    """`runner-up serve rasa|actions|checkins`: one process in the foreground, configured from the
+    environment, for a container or a process manager (several replicas behind a load balancer;
+    see README "Beyond one machine"). Nothing is trained or migrated here: ship a trained model
+    (RASA_MODEL, default models/) and run `alembic upgrade head` once per release."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="runner-up serve", description=serve.__doc__)
+    parser.add_argument("process", choices=["rasa", "actions", "checkins"])
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.process == "rasa":
+        command = rasa_command(settings, os.environ.get("RASA_MODEL", "models"))
+    elif args.process == "actions":
+        command = actions_command(settings)
+    else:
+        command = [str(BIN / "runner-up"), "checkins", "run"]
+    sys.stdout.flush()
+    os.execv(command[0], command)
+    return 0  # not reached
 
 
 class Processes:
@@ -146,17 +202,7 @@ def run() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    commands: Dict[Text, List[Text]] = {
-        "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(settings.action_port)],
-        "rasa": [
-            str(BIN / "rasa"), "run", "--enable-api", "--cors", "*", "--model", "models",
-            "--interface", settings.host, "--port", str(settings.rasa_port),
-            "--endpoints", str(write_endpoints(settings)),
-            "--credentials", str(write_credentials(settings.var_dir / "credentials.yml")),
-        ],
-    }
-    if os.environ.get("RASA_TOKEN"):  # Rasa's HTTP API then needs ?token= (the scheduler sends it)
-        commands["rasa"] += ["--auth-token", os.environ["RASA_TOKEN"]]
+    commands = {"actions": actions_command(settings), "rasa": rasa_command(settings)}
     health = {"actions": f"{settings.action_url}/health", "rasa": f"{settings.rasa_url}/status"}
     try:
         for name in ("actions", "rasa"):

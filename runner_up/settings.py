@@ -34,6 +34,7 @@ class Settings:
     rasa_port: int
     action_port: int
     var_dir: Path
+    action_server_url: Text = ""  # where Rasa finds the action servers (a load balancer), if not here
 
     @property
     def rasa_url(self) -> Text:
@@ -41,14 +42,15 @@ class Settings:
 
     @property
     def action_url(self) -> Text:
-        return f"http://{self.host}:{self.action_port}"
+        return self.action_server_url.rstrip("/") or f"http://{self.host}:{self.action_port}"
 
     @classmethod
     def from_env(cls) -> "Settings":
-        """Reads RUNNER_UP_HOST, RASA_PORT, ACTION_PORT and RUNNER_UP_VAR_DIR."""
+        """Reads RUNNER_UP_HOST, RASA_PORT, ACTION_PORT, RUNNER_UP_VAR_DIR and ACTION_SERVER_URL."""
         return cls(
             host=os.environ.get("RUNNER_UP_HOST", "127.0.0.1"),
             rasa_port=int(os.environ.get("RASA_PORT", "5005")),
             action_port=int(os.environ.get("ACTION_PORT", "5055")),
             var_dir=Path(os.environ.get("RUNNER_UP_VAR_DIR", ROOT / "var")),
+            action_server_url=os.environ.get("ACTION_SERVER_URL", ""),
         )

@@ -12,6 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from runner_up.conversations import ErasingInMemoryTrackerStore, ErasingSQLTrackerStore
 from runner_up.settings import ROOT
+from tests.store_fixtures import POSTGRES
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
@@ -21,11 +22,18 @@ def tracker(sender: str, *events) -> DialogueStateTracker:
                                             slots=DOMAIN.slots)
 
 
-@pytest.fixture(params=["sql", "memory"])
+@pytest.fixture(params=["sql", "postgresql-url", "memory"])
 def store(request, tmp_path: Path):
     if request.param == "sql":
-        return ErasingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "conversations.sqlite3"))
-    return ErasingInMemoryTrackerStore(DOMAIN)
+        yield ErasingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "conversations.sqlite3"))
+    elif request.param == "postgresql-url":  # as TRACKER_STORE_URL configures it, in a throwaway schema
+        with POSTGRES.throwaway_schema() as url:
+            store = ErasingSQLTrackerStore(DOMAIN, host=url)
+            assert store.engine.url.get_backend_name() == "postgresql" and store.engine.pool._pre_ping
+            yield store
+            store.engine.dispose()
+    else:
+        yield ErasingInMemoryTrackerStore(DOMAIN)
 
 
 def test_a_conversation_asking_to_be_erased_is_erased_and_others_kept(store) -> None:
@@ -49,5 +57,5 @@ def test_the_class_path_the_run_command_names_exists(tmp_path: Path) -> None:
     from runner_up.settings import Settings
 
     settings = Settings(host="127.0.0.1", rasa_port=1, action_port=2, var_dir=tmp_path)
-    named = yaml.safe_load(write_endpoints(settings).read_text())["tracker_store"]["type"]
+    named = yaml.safe_load(write_endpoints(settings, {}).read_text())["tracker_store"]["type"]
     assert named == f"{ErasingSQLTrackerStore.__module__}.{ErasingSQLTrackerStore.__qualname__}"
