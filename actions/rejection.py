@@ -2,6 +2,11 @@
 
 The form never insists: "skip", "rather not say" or "no idea" move on. Absurd answers (a name
 longer than any real one, a date in the future) get a clear answer and one more chance.
+
+A name given in answer to the form's question is taken as the person typed it: the NLU knows
+neither "Vorvorix" (it reads it as a fallback, which is not a skip here) nor where "Zephyr Labs"
+begins (its entity may be "Labs" only), so a short answer of one to four words is the name,
+unless all that is left beside an entity is filler ("it was Acme" is Acme).
 """
 
 from __future__ import annotations
@@ -26,9 +31,27 @@ SKIP_WORDS = {"skip", "pass", "no idea", "dunno", "don't know", "dont know", "no
               "rather not say", "i'd rather not say", "none", "no one", "nobody", "n/a", "-"}
 
 
+# A bare answer to "which company?" is at most this many words; more is a sentence.
+ANSWER_WORDS = 4
+FILLER = {"it", "it's", "its", "was", "is", "they", "were", "are", "the", "a", "an", "company",
+          "called", "at", "with", "for", "from", "by", "oh", "um", "well", "just", "i", "think"}
+
+
 def is_skip(text: Optional[Text], intent: Optional[Text]) -> bool:
     said = " ".join((text or "").lower().strip(" .!").split())
     return intent in SKIP_INTENTS or said in SKIP_WORDS or said.startswith(("skip", "rather not"))
+
+
+def answered_name(value: Any, tracker: Tracker, slot: Text) -> Any:
+    """What the person named, when their message answered the form's question for `slot`: the
+    whole short answer, or the entity (`value`) when the rest of the words are filler."""
+    said = " ".join(str(tracker.latest_message.get("text") or "").split()).strip(" .!")
+    if tracker.get_slot("requested_slot") != slot or not said or len(said.split()) > ANSWER_WORDS:
+        return value
+    rest = said.lower().replace(str(value or "").lower(), " ").replace(",", " ").split()
+    if value and str(value).lower() in said.lower() and all(word in FILLER for word in rest):
+        return value
+    return said
 
 
 def known(value: Any) -> Optional[Text]:
@@ -48,7 +71,10 @@ class ValidateRejectionForm(FormValidationAction):
 
     def _name(self, what: Text, slot: Text, value: Any, dispatcher: CollectingDispatcher,
               tracker: Tracker) -> Dict[Text, Any]:
-        if is_skip(value, (tracker.latest_message.get("intent") or {}).get("name")):
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        value = answered_name(value, tracker, slot)
+        short = len(str(value).split()) <= ANSWER_WORDS
+        if is_skip(value, None if short and intent in ("out_of_scope", "nlu_fallback") else intent):
             return {slot: SKIPPED}
         cleaned = " ".join(str(value).split())
         if len(cleaned) > NAME_LENGTH:

@@ -2,10 +2,12 @@
 
     runner-up run      train if data or config changed, start the action server and Rasa
     runner-up serve    one process (rasa, actions or checkins) in the foreground, for replicas
+    runner-up scale    2 Rasa + 2 action servers + 2 check-in workers on PostgreSQL and Redis, under load
     runner-up report   NLU report (emotion and stage macro-F1), see runner_up.nlu.report
     runner-up bench    benchmark (parse latency, memory, load and training time)
     runner-up resources  write domain.yml's crisis resources from data/crisis_resources.yml
     runner-up checkins run the check-in scheduler; list, cancel or send check-ins (operators)
+    runner-up hostile  send hostile and odd inputs to a running server, check it, report
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="train when needed, then start the action server and Rasa")
     commands.add_parser("serve", help="one process in the foreground", add_help=False)
+    commands.add_parser("scale", help="the scaled-out set-up under load", add_help=False)
     commands.add_parser("report", help="NLU report", add_help=False)
     commands.add_parser("bench", help="benchmark", add_help=False)
     commands.add_parser("resources", help="crisis resources into domain.yml", add_help=False)
     commands.add_parser("checkins", help="check-in scheduler and queue", add_help=False)
+    commands.add_parser("hostile", help="bad-input corpus against a running server", add_help=False)
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "run":
@@ -39,6 +43,10 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         from runner_up.runner import serve
 
         return serve(rest)
+    if args.command == "scale":
+        from runner_up.scale import main as scale
+
+        return scale(rest)
     if args.command == "report":
         from runner_up.nlu.report import main as report
 
@@ -47,6 +55,10 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         from runner_up.checkins.cli import main as checkins
 
         return checkins(rest)
+    if args.command == "hostile":
+        from runner_up.hostile import main as hostile
+
+        return hostile(rest)
     if args.command == "resources":
         from runner_up.crisis_resources import main as resources
 

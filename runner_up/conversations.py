@@ -15,25 +15,72 @@ checks a pooled connection before using it (after a database restart, the first 
 otherwise fail on a dead connection). `RedisLockStore` does the same for Rasa's Redis lock store
 (`url: ${REDIS_URL}`), which several Rasa replicas need so that one conversation's messages are
 handled one at a time.
+
+**A conversation store that is down fails the turn; it never loses it quietly.** Rasa 3.6 wraps
+every tracker store in `FailSafeTrackerStore`, which on an error saves to memory (lost on restart,
+unseen by other replicas, while the person was answered as if all was well) and on a read error
+returns no tracker (the conversation starts over, and its next save appends a new session to the
+old one). Our SQL store instead retries a connection-level failure (a database restart or
+failover) for up to RUNNER_UP_STORE_RETRY_SECONDS (default 30) and then raises
+`ConversationStoreDown`; `install()` makes the wrapper pass our store's calls straight through, so
+that error fails the turn (a 500 on REST) and nothing is acknowledged that was not stored. A save
+is safe to repeat: Rasa's SQL store appends only the events it does not have yet.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from typing import Any, Dict, Optional, Text
+import os
+import time
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, TypeVar
 
 from rasa.core import lock_store
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, create_engine_kwargs
+from rasa.core.tracker_store import (FailSafeTrackerStore, InMemoryTrackerStore, SQLTrackerStore,
+                                     create_engine_kwargs)
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine, delete
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 logger = logging.getLogger(__name__)
 
 ERASE_SLOT = "erase_conversation"
+RETRY_SECONDS = float(os.environ.get("RUNNER_UP_STORE_RETRY_SECONDS", "30"))
+T = TypeVar("T")
+
+
+class ConversationStoreDown(RuntimeError):
+    """The conversation store stayed unreachable for the whole retry window."""
+
+
+def transient(error: Exception) -> bool:
+    """A failure to reach the database (worth retrying), not a bad statement."""
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+async def retried(operation: Callable[[], Awaitable[T]], what: Text, window: float) -> T:
+    """`operation()`, retried with backoff while the database cannot be reached, for up to
+    `window` seconds; then ConversationStoreDown."""
+    deadline = time.monotonic() + window
+    delay = 0.2
+    while True:
+        try:
+            return await operation()
+        except DBAPIError as error:
+            if not transient(error):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise ConversationStoreDown(
+                    f"the conversation store was unreachable for {window:.0f} s ({what}): {error.orig}") from error
+            logger.warning("conversation store unreachable (%s), retrying in %.1f s: %s", what, delay, error.orig)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def asks_to_erase(tracker: DialogueStateTracker) -> bool:
@@ -67,7 +114,20 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         self.engine = create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sessionmaker(bind=self.engine)
 
+    retry_seconds = RETRY_SECONDS
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await retried(lambda: super(ErasingSQLTrackerStore, self).retrieve(sender_id),
+                             "read", self.retry_seconds)
+
+    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await retried(lambda: super(ErasingSQLTrackerStore, self).retrieve_full_tracker(sender_id),
+                             "read", self.retry_seconds)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
+        await retried(lambda: self._save(tracker), "save", self.retry_seconds)
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
         if not asks_to_erase(tracker):
             await super().save(tracker)
             return
@@ -101,3 +161,27 @@ class RedisLockStore(lock_store.RedisLockStore):
                          db=int(parsed.database or 1), username=parsed.username,
                          password=parsed.password, use_ssl=parsed.drivername == "rediss",
                          key_prefix=endpoint_config.kwargs.get("key_prefix", self.KEY_PREFIX))
+
+
+def install() -> None:
+    """Makes Rasa's FailSafeTrackerStore pass calls to our SQL store straight through (see the
+    module's docstring); other stores keep Rasa's behaviour. Idempotent."""
+    for name in ("retrieve", "retrieve_full_tracker", "save"):
+        original = getattr(FailSafeTrackerStore, name)
+        if getattr(original, "_runner_up_wrapped", False):
+            continue
+
+        def through(original: Callable, name: Text) -> Callable:
+            @functools.wraps(original)
+            async def method(self: FailSafeTrackerStore, *args: Any) -> Any:
+                if isinstance(self._tracker_store, ErasingSQLTrackerStore):
+                    return await getattr(self._tracker_store, name)(*args)
+                return await original(self, *args)
+
+            method._runner_up_wrapped = True  # type: ignore[attr-defined]
+            return method
+
+        setattr(FailSafeTrackerStore, name, through(original, name))
+
+
+install()  # Rasa imports this module to build the store named in endpoints.yml, before wrapping it

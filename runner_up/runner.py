@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -29,6 +30,13 @@ BIN = Path(sys.executable).parent
 
 class StartupError(RuntimeError):
     """A process did not come up; the message says which and where its log is."""
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def answers(url: Text, timeout: float = 2.0) -> bool:

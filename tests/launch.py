@@ -3,7 +3,6 @@ environment and stores the test chooses (the session-wide `servers` fixture is o
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -12,13 +11,7 @@ import requests
 import yaml
 
 from runner_up.channels import write_credentials
-from runner_up.runner import BIN, Processes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from runner_up.runner import BIN, Processes, free_port
 
 
 class Servers:
@@ -46,15 +39,18 @@ class Servers:
 
 def rasa_and_actions(processes: Processes, model: Path, workdir: Path, env: Dict[str, str],
                      tracker_db: Optional[Path] = None, ports: Optional[Dict[str, int]] = None,
-                     limit: float = 240) -> Servers:
+                     limit: float = 240, tracker_url: Optional[str] = None) -> Servers:
     """Starts `rasa run actions` and `rasa run --enable-api` (waiting until both answer). With
     `tracker_db`, conversations live in that SQLite file (as with `runner-up run`), so they outlive
-    a restart; `ports` keeps the same ports across one."""
+    a restart; with `tracker_url`, in that database (as TRACKER_STORE_URL configures it); `ports`
+    keeps the same ports across a restart."""
     ports = ports or {"actions": free_port(), "rasa": free_port()}
     endpoints: Dict = {"action_endpoint": {"url": f"http://127.0.0.1:{ports['actions']}/webhook"}}
     if tracker_db is not None:
         endpoints["tracker_store"] = {"type": "runner_up.conversations.ErasingSQLTrackerStore",
                                       "dialect": "sqlite", "db": str(tracker_db)}
+    if tracker_url is not None:
+        endpoints["tracker_store"] = {"type": "runner_up.conversations.ErasingSQLTrackerStore", "url": tracker_url}
     (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     commands = {
         "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(ports["actions"])],

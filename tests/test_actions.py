@@ -210,6 +210,20 @@ def test_the_form_never_insists_and_refuses_absurd_input(store: Database) -> Non
         "when": (datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=3)).isoformat()}
 
 
+@pytest.mark.parametrize("said, intent, entity, kept", [
+    ("Vorvorix", "nlu_fallback", None, "Vorvorix"),  # unknown to the NLU: still the answer
+    ("Zephyr Labs", "tell_what_happened", "Labs", "Zephyr Labs"),  # the entity had only part of it
+    ("it was Acme", "inform", "Acme", "Acme"),  # filler around the entity
+    ("Northwind Traders.", "inform", "Northwind", "Northwind Traders"),
+    ("no idea", "nlu_fallback", None, "skipped"),
+    ("why do you even need to know that", "out_of_scope", None, "skipped"),  # not an answer
+])
+def test_a_name_given_to_the_form_is_kept_as_typed(said, intent, entity, kept) -> None:
+    form = ValidateRejectionForm()
+    answer = tracker({"text": said, "intent": {"name": intent}}, {"requested_slot": "company"})
+    assert form.validate_company(entity or said, CollectingDispatcher(), answer, DOMAIN) == {"company": kept}
+
+
 def test_the_rejection_is_recorded_without_skipped_details(store: Database) -> None:
     events, messages = run(ActionRecordRejection(), {}, {
         "company": "Acme", "role": "skipped", "interviewer": None, "when": "2026-11-18"})
