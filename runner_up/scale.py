@@ -233,7 +233,8 @@ class Deployment:
         """`count` check-in workers, their clock at `now`, reaching Rasa through a balancer."""
         rasa = self.balancer([("127.0.0.1", int(url.rsplit(":", 1)[1])) for url in self.rasa_urls])
         return [self.processes.start(
-            f"checkins-{i}", [str(BIN / "runner-up"), "checkins", "--now", now.isoformat(), "run", "--poll", "0.5"],
+            f"checkins-{i}", [str(BIN / "runner-up"), "checkins", "--now", now.isoformat(), "run", "--poll", "0.5",
+             "--batch", "5", "--threads", "4"],
             env={**self.env, "RASA_URL": rasa.url}) for i in range(count)]
 
     def stop(self) -> None:

@@ -27,6 +27,7 @@ def test_fifty_conversations_across_two_of_everything(trained_model: Path, tmp_p
     assert figures["leaks"] == {} and figures["own_state_missing"] == {}, "each conversation its own state"
     assert figures["stored"]["problems"] == [], "every step persisted"
     assert figures["checkins"]["sent"] == figures["checkins"]["total"] == 50
+    assert len(figures["checkins"]["per_worker"]) == 2, "both check-in workers took a share"
     assert figures["stored"]["checkins_said_once"] == 50
     assert figures["socketio_across_replicas"]["arrived"], "a message reaches the other replica's browser"
     assert sum(figures["per_rasa_server"]) == 1000 and min(figures["per_action_server"]) > 0

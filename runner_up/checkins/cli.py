@@ -46,6 +46,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
     run.add_argument("--poll", type=float, default=5.0, help="seconds between passes (default 5)")
     run.add_argument("--threads", type=int, default=8, help="deliveries at once (default 8)")
+    run.add_argument("--batch", type=int, default=100,
+                     help="check-ins claimed at a time (default 100; smaller spreads a small queue over workers)")
     listing = commands.add_parser("list", help="the queue")
     listing.add_argument("--status", choices=["pending", "claimed", "sent", "failed", "cancelled"])
     listing.add_argument("--limit", type=int, default=100)
@@ -108,7 +110,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
                   else f"error: check-in {args.id} is not pending or failed", file=sys.stdout if done else sys.stderr)
             return 0 if done else 1
         worker = Worker(database, RasaDelivery.from_env(), Timing.from_env(), clock,
-                        threads=getattr(args, "threads", 1))
+                        threads=getattr(args, "threads", 1), batch=getattr(args, "batch", 100))
         try:
             return run(worker, args) if args.command == "run" else send(worker, database, args.id, clock)
         finally:
