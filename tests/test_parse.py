@@ -106,8 +106,6 @@ def post_raw(servers, body: bytes):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="Rasa 3.6's /model/parse answers 500 to a malformed body; "
-                   "refusing it with a 4xx needs a layer in front of Rasa (issue 7)")
 @pytest.mark.parametrize("body", MALFORMED)
 def test_malformed_parse_requests_get_a_client_error(servers, body: bytes) -> None:
     assert 400 <= post_raw(servers, body).status_code < 500

@@ -28,9 +28,15 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Protocol, 
 from rasa.core.channels import slack as rasa_slack
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
+
+from runner_up.channels import action_failures
+from runner_up.channels.rest import MESSAGE_LENGTH, checked_sender, clean_message
+
+action_failures.install()  # the person hears when an action cannot run
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,8 @@ DEFAULT_API_URL = "https://slack.com/api/"
 SEEN_EVENT_TTL_SECONDS = 3600
 # Tells Slack not to retry: the event was handled (or is being handled) already.
 NO_RETRY = {"X-Slack-No-Retry": "1"}
+TOO_LONG = (f"Sorry, that message is too long for me to read: could you say it in fewer than "
+            f"{MESSAGE_LENGTH:,} characters?")
 
 
 def api_url(env: Mapping[Text, Text]) -> Text:
@@ -100,6 +108,36 @@ def seen_events_from_env(env: Mapping[Text, Text]) -> SeenEvents:
     """Redis when `REDIS_URL` is set, memory otherwise."""
     url = env.get("REDIS_URL")
     return RedisSeenEvents.from_url(url) if url else InMemorySeenEvents()
+
+
+def envelope_problem(payload: Dict[Text, Any]) -> Optional[Text]:
+    """What is wrong with a delivery's envelope, if anything: the fields read before deciding
+    whether to answer must have Slack's types (Rasa's code calls `.get` on them)."""
+    if not isinstance(payload.get("event", {}), dict):
+        return '"event" must be an object'
+    authorizations = payload.get("authorizations") or []
+    if not isinstance(authorizations, list) or not all(isinstance(a, dict) for a in authorizations):
+        return '"authorizations" must be a list of objects'
+    if not isinstance(payload.get("event_id", ""), str):
+        return '"event_id" must be text'
+    return None
+
+
+def message_problem(event: Dict[Text, Any]) -> Optional[Text]:
+    """What is wrong with a message event we would answer, if anything: its text must be text, its
+    user an id the conversation can be keyed on (never Rasa's "default"), its channel and
+    timestamps text."""
+    if not isinstance(event.get("text"), str):
+        return '"event.text" must be text'
+    try:
+        if not isinstance(event.get("user"), str) or checked_sender(event["user"]) is None:
+            return '"event.user" must be a user id'
+    except SanicException as refusal:
+        return f'"event.user": {refusal}'
+    for key in ("channel", "ts", "thread_ts"):
+        if not isinstance(event.get(key, ""), str):
+            return f'"event.{key}" must be text'
+    return None
 
 
 class SlackBot(rasa_slack.SlackBot):
@@ -166,13 +204,19 @@ class SlackInput(rasa_slack.SlackInput):
                 return response.text("invalid Slack signature", status=401)
             try:
                 payload = json.loads(request.body)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep to read
                 payload = None
             if not isinstance(payload, dict):
                 return response.text("expected a JSON object", status=400)
             if payload.get("type") == "url_verification":
                 return response.json({"challenge": payload.get("challenge")})
 
+            problem = envelope_problem(payload)
+            if problem is None and self._is_for_us(payload):
+                problem = message_problem(payload["event"])
+            if problem:
+                logger.warning("Slack delivery refused: %s", problem)
+                return response.text(problem, status=400)
             event = payload.get("event") or {}
             if not self._is_for_us(payload):
                 return response.text("ignored")
@@ -183,6 +227,10 @@ class SlackInput(rasa_slack.SlackInput):
                             request.headers.get("X-Slack-Retry-Reason"))
                 return response.text("duplicate", headers=NO_RETRY)
 
+            if len(event["text"]) > MESSAGE_LENGTH:
+                # Slack takes up to 40,000 characters; the person hears why there is no answer.
+                self._in_background(self._say_too_long(payload))
+                return response.text("ignored")
             self._handle_in_background(on_new_message, self._user_message(payload))
             return response.text("")
 
@@ -223,7 +271,7 @@ class SlackInput(rasa_slack.SlackInput):
         sender_id = self._get_conversation_id(event.get("user"), channel,
                                               event.get("thread_ts") or event.get("ts"))
         return UserMessage(
-            self._sanitize_user_message(event.get("text", ""), users),
+            self._sanitize_user_message(clean_message(event["text"]), users),
             self.get_output_channel(channel, thread_ts),
             sender_id,
             input_channel=self.name(),
@@ -232,11 +280,22 @@ class SlackInput(rasa_slack.SlackInput):
 
     def _handle_in_background(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                               message: UserMessage) -> None:
-        # Slack is answered before the turn runs; a reference is kept so the task is not
+        self._in_background(on_new_message(message))
+
+    def _in_background(self, work: Awaitable[Any]) -> None:
+        # Slack is answered before the work runs; a reference is kept so the task is not
         # garbage-collected, and its failure is logged (nobody awaits it).
-        task = asyncio.ensure_future(on_new_message(message))
+        task = asyncio.ensure_future(work)
         self._background_tasks.add(task)
         task.add_done_callback(self._turn_done)
+
+    async def _say_too_long(self, payload: Dict[Text, Any]) -> None:
+        """Tells the person their message was too long to read, where they wrote it."""
+        event = payload["event"]
+        thread_ts = event.get("thread_ts") or (event.get("ts") if self._is_app_mention(payload)
+                                               else None)
+        output = self.get_output_channel(event.get("channel"), thread_ts)
+        await output.send_text_message(event["user"], TOO_LONG)
 
     def _turn_done(self, task: "asyncio.Future[Any]") -> None:
         self._background_tasks.discard(task)

@@ -14,9 +14,13 @@ The socket.io server itself stays at /socket.io/ (Rasa attaches it to the app, n
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from urllib.parse import urlsplit, urlunsplit
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -24,12 +28,22 @@ from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.core.constants import IS_EXTERNAL
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage, SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from socketio import AsyncRedisManager, AsyncServer
 
+from runner_up.channels import action_failures
+from runner_up.channels.rest import checked_message, checked_sender
 from runner_up.settings import ROOT
 
+action_failures.install()  # the person hears when an action cannot run
+
+logger = logging.getLogger(__name__)
+
 WEB = ROOT / "web"
+# The Redis pub/sub channel the replicas' socket.io servers share (REDIS_URL).
+REDIS_CHANNEL = "runner-up-socketio"
 # What the page may load; a fixed table, so a request can never name another file.
 ASSETS = {
     "": WEB / "index.html",
@@ -39,6 +53,8 @@ ASSETS = {
 }
 # The widget's session ids are uuid4().hex, like Rasa's own; anything else is refused.
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
+# The widget sends {"timezone": ...}; anything much bigger is not metadata.
+METADATA_LENGTH = 10_000
 
 
 def quick_replies(buttons: Iterable[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
@@ -66,6 +82,26 @@ def transcript(events: Iterable[Event]) -> List[Dict[Text, Any]]:
     return messages
 
 
+def share_rooms_through_redis(sio: AsyncServer, url: Optional[Text]) -> None:
+    """With several Rasa replicas, a message for a session (a reply, a check-in) may be sent by a
+    replica the browser is not connected to. With `REDIS_URL` set, every replica publishes its
+    emits through Redis (python-socketio's AsyncRedisManager) and each delivers them to the browsers
+    connected to it. Set before the server is first used, so the manager is initialised on start."""
+    if not url:
+        return
+    sio.manager = AsyncRedisManager(url, channel=REDIS_CHANNEL)
+    sio.manager.set_server(sio)
+    logger.info("web chat: socket.io rooms shared through Redis at %s", redacted(url))
+
+
+def redacted(url: Text) -> Text:
+    """`url` without its password."""
+    parts = urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    return urlunsplit(parts)
+
+
 class WebChatOutput(SocketIOOutput):
     """Rasa's socket.io output, without its split on blank lines: a template stays one message."""
 
@@ -77,8 +113,57 @@ class WebChatOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": quick_replies(buttons)})
 
 
+def requested_session(data: Any) -> Optional[Text]:
+    """The session id a `session_request` asks for, if it is one the channels accept."""
+    session_id = data.get("session_id") if isinstance(data, dict) else None
+    if not isinstance(session_id, str):
+        return None
+    try:
+        return checked_sender(session_id)
+    except SanicException as refusal:
+        logger.info("web chat: a fresh session instead of %r: %s", session_id[:40], refusal)
+        return None
+
+
+def checked_metadata(metadata: Any) -> Dict[Text, Any]:
+    """The message's metadata: an object, or an object as a JSON string (Rasa's handler reads
+    both), of at most METADATA_LENGTH characters as JSON."""
+    if metadata is None:
+        return {}
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except (ValueError, RecursionError):
+            raise InvalidUsage('"metadata" must be a JSON object.') from None
+    if not isinstance(metadata, dict):
+        raise InvalidUsage('"metadata" must be a JSON object.')
+    if len(json.dumps(metadata)) > METADATA_LENGTH:
+        raise InvalidUsage(f'"metadata" must be at most {METADATA_LENGTH:,} characters as JSON.')
+    return metadata
+
+
+def refused(reason: Text) -> Dict[Text, Any]:
+    """The bot message a refused message gets: what the person sees, and a mark for programs."""
+    return {"text": f"Sorry, I couldn't take that message: {reason}", "refused": True}
+
+
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel (same credentials) answering through WebChatOutput, plus the widget."""
+
+    def user_message(self, sid: Text, data: Any) -> UserMessage:
+        """The person's message from a `user_uttered` event's data, checked as the REST channel
+        checks its body (runner_up.channels.rest); raises a SanicException that says why not."""
+        if not isinstance(data, dict):
+            raise InvalidUsage('send an object: {"message": "<text>", "session_id": "<id>"}.')
+        sender_id = sid
+        if self.session_persistence:
+            sender_id = data.get("session_id")
+            if not isinstance(sender_id, str) or checked_sender(sender_id) is None:
+                raise InvalidUsage('"session_id" must be the id of a session (ask for one with '
+                                   '"session_request").')
+        return UserMessage(checked_message(data.get("message", "")), self.get_output_channel(),
+                           sender_id, input_channel=self.name(),
+                           metadata=checked_metadata(data.get(self.metadata_key)))
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         if self.sio is None:
@@ -93,16 +178,33 @@ class WebChatInput(SocketIOInput):
 
         webchat = super().blueprint(handle)
         sio = webchat.ctx.sio
+        share_rooms_through_redis(sio, os.environ.get("REDIS_URL"))
 
         # Replaces Rasa 3.6's handler, which calls `sio.enter_room` without awaiting it: since
         # python-socketio 5.10 that is a coroutine, so the browser never joined its session's room
-        # and no bot message (nor a check-in) reached it.
+        # and no bot message (nor a check-in) reached it. A missing or unusable session id (not
+        # text, blank, too long, control characters) gets a fresh one, as a missing one does.
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict[Text, Any]]) -> None:
-            session_id = (data or {}).get("session_id") or uuid.uuid4().hex
+        async def session_request(sid: Text, *args: Any) -> None:
+            session_id = requested_session(args[0] if args else None) or uuid.uuid4().hex
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        # Replaces Rasa's handler, which fails (and the person hears nothing) on data that is not
+        # an object, metadata that is not JSON, or a message that is not text, and silently drops
+        # one without a session id. Whatever is refused is logged and answered, to this socket
+        # only, with a bot message marked "refused" that says why; nothing is stored.
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def user_uttered(sid: Text, *args: Any) -> None:
+            try:
+                message = self.user_message(sid, args[0] if len(args) == 1 else list(args))
+            except SanicException as refusal:
+                logger.info("web chat: refused a message from socket %s: %s", sid, refusal)
+                await sio.emit(self.bot_message_evt, refused(str(refusal)), room=sid,
+                               namespace=self.namespace)
+                return
+            await handle(message)
 
         # Without the slash, the page's relative links (widget.js, history/...) would miss.
         @webchat.route("/chat", strict_slashes=True, name="chat_redirect")
