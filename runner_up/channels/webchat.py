@@ -20,7 +20,6 @@ import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
-from urllib.parse import urlsplit, urlunsplit
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -36,6 +35,7 @@ from socketio import AsyncRedisManager, AsyncServer
 from runner_up.channels import action_failures
 from runner_up.channels.rest import checked_message, checked_sender
 from runner_up.settings import ROOT
+from runner_up.store.db import describe  # a URL without its password
 
 action_failures.install()  # the person hears when an action cannot run
 
@@ -91,15 +91,7 @@ def share_rooms_through_redis(sio: AsyncServer, url: Optional[Text]) -> None:
         return
     sio.manager = AsyncRedisManager(url, channel=REDIS_CHANNEL)
     sio.manager.set_server(sio)
-    logger.info("web chat: socket.io rooms shared through Redis at %s", redacted(url))
-
-
-def redacted(url: Text) -> Text:
-    """`url` without its password."""
-    parts = urlsplit(url)
-    if parts.password:
-        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
-    return urlunsplit(parts)
+    logger.info("web chat: socket.io rooms shared through Redis at %s", describe(url))
 
 
 class WebChatOutput(SocketIOOutput):
