@@ -41,6 +41,9 @@ def finding(text: str) -> crisis_rules.Finding:
     ("I'm going to end it all tonight", "take_my_life"),
     ("self-harm is all I can think about", "self_harm"),
     ("I can't stop thinking about ending my life", "kill_myself"),
+    ("i don t want to live anymore", "not_want_to_live"),  # an apostrophe lost
+    ("I can't, I want to die", "want_to_die"),  # the negation is in another clause
+    ("they'd all be better off without me", "want_to_die"),
 ])
 def test_explicit_statements_are_read(text: str, rule: str) -> None:
     assert rule in finding(text).explicit
@@ -57,6 +60,29 @@ def test_burning_is_a_self_harm_cue(text: str, cue: bool) -> None:
     assert ("hurt_myself" in read.cues) is cue and not read.explicit
 
 
+@pytest.mark.parametrize("text, cue", [
+    ("I've started cutting again and I can't stop", "hurt_myself"),
+    ("My severance runs out Friday. That's when I'm going to do it.", "plan_with_time"),
+    ("i'm going to do it tonight", "plan_with_time"),
+])
+def test_softer_cues_are_read(text: str, cue: str) -> None:
+    read = finding(text)
+    assert cue in read.cues and not read.explicit
+
+
+@pytest.mark.parametrize("text", [
+    "some people just want to die i guess", "he didn t want to die, he wanted a lawyer",
+    "do you want to die out there? wear a helmet",
+])
+def test_someone_elses_death_is_not_explicit(text: str) -> None:
+    read = finding(text)
+    assert not read.explicit and not read.negated
+
+
+def test_cutting_something_is_no_cue() -> None:
+    assert not finding("we started cutting costs again this quarter").cues
+
+
 @pytest.mark.parametrize("text", REQUIRED_IDIOMS + [
     "it would be career suicide to turn it down", "I'm bored to death of job boards",
     "I shot myself in the foot in that interview", "I cut myself some slack today",
@@ -67,6 +93,7 @@ def test_idioms_are_not_explicit(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "I would never kill myself, I'm just fed up", "I'm not suicidal, just sad about the job",
+    "i don t want to die", "honestly i wouldn't ever hurt myself",
 ])
 def test_negated_statements_are_guarded_not_explicit(text: str) -> None:
     read = finding(text)
@@ -133,8 +160,6 @@ def parse_all(servers: Servers, texts: List[str]) -> List[Dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 4 is open: 2 of 229 held-out crisis messages are "
-                   "still missed (a plan with a date, a long post with the risk in its last words)")
 def test_every_crisis_message_is_flagged(servers: Servers) -> None:
     texts = read_lines(TEST_SETS / "crisis.txt")
     missed = [(t, p["crisis"]) for t, p in zip(texts, parse_all(servers, texts))

@@ -17,6 +17,9 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 NEGATIONS = ["not", "n't", "nt", "never", "no", "nor", "neither", "dont", "wont", "cant", "wouldnt"]
+# "don t", "can t": an apostrophe lost to a keyboard or a copy leaves the "t" on its own.
+SPLIT_NEGATIONS = ["don", "doesn", "didn", "can", "won", "wouldn", "couldn", "shouldn", "isn",
+                   "aren", "wasn", "weren", "ain", "haven"]
 DIE = ["die", "dying", "died", "dead"]
 SELF = ["myself", "meself", "mysel", "myslef", "self"]
 # Words that make "suicide" about something other than the person's own life.
@@ -30,6 +33,11 @@ SUICIDE_WORD = r"^(s+u+[is]*c[icsz]*d+|s+u+i+s+i+d+)[ea]*(l|al|ial)?s?$"  # typo
 
 def _words(*alternatives: Text) -> Dict[Text, Any]:
     return {"LOWER": {"IN": list(alternatives)}}
+
+
+def _after_negation(*pattern: Dict[Text, Any]) -> List[List[Dict[Text, Any]]]:
+    """`pattern` after "don't", "dont" or "don t"."""
+    return [[_words(*NEGATIONS), *pattern], [_words(*SPLIT_NEGATIONS), _words("t"), *pattern]]
 
 
 # Explicit risk. The names say what each pattern catches.
@@ -59,11 +67,11 @@ EXPLICIT: Dict[Text, List[List[Dict[Text, Any]]]] = {
         [_words("want", "wanna"), {"LOWER": "to", "OP": "?"}, _words("be"), _words("dead")],
     ],
     "not_want_to_live": [
-        [_words(*NEGATIONS), {"LOWER": {"IN": ["really", "even"]}, "OP": "?"},
-         _words("want", "wanna", "wish"), {"LOWER": "to", "OP": "?"},
-         _words("live", "exist", "wake", "survive")],
-        [_words(*NEGATIONS), _words("want", "wanna"), {"LOWER": "to", "OP": "?"}, _words("be"),
-         _words("alive", "around")],
+        *_after_negation({"LOWER": {"IN": ["really", "even"]}, "OP": "?"},
+                         _words("want", "wanna", "wish"), {"LOWER": "to", "OP": "?"},
+                         _words("live", "exist", "wake", "survive")),
+        *_after_negation(_words("want", "wanna"), {"LOWER": "to", "OP": "?"}, _words("be"),
+                         _words("alive", "around")),
         [_words("reason", "point", "nothing", "purpose"), {"LOWER": {"IN": ["to", "in", "for", "of"]}, "OP": "?"},
          _words("live", "living")],
         [_words("not", "nt", "n't"), _words("worth"), _words("living")],
@@ -125,6 +133,19 @@ CUES: Dict[Text, List[List[Dict[Text, Any]]]] = {
         [_words("jump", "jumping"), _words("off", "from"), _words("a", "the", "my"),
          _words("bridge", "building", "roof", "cliff", "balcony")],
         [_words("all"), _words("my"), _words("pills", "meds", "tablets", "insulin", "medication")],
+        # "I've started cutting again": cutting as a habit, not cutting something.
+        [_words("started", "start", "starting", "been", "keep", "kept", "stop", "stopped", "quit",
+                "began", "relapsed"), _words("cutting", "burning"),
+         _words("again", "myself", "and", "but", "so", "since", ",", ".", "!", "?", "i")],
+    ],
+    # A plan with a time: "That's when I'm going to do it", "I'll do it tonight".
+    "plan_with_time": [
+        [_words("when"), _words("i", "im", "i'm"), {"LOWER": {"IN": ["'m", "am", "'ll", "will"]}, "OP": "?"},
+         {"LOWER": {"IN": ["going", "gon"]}, "OP": "?"}, {"LOWER": {"IN": ["to", "na"]}, "OP": "?"},
+         _words("do"), _words("it")],
+        [_words("do", "doing"), _words("it"),
+         _words("tonight", "tomorrow", "tmrw", "friday", "saturday", "sunday", "monday", "tuesday",
+                "wednesday", "thursday", "weekend", "soon")],
     ],
 }
 
@@ -152,6 +173,13 @@ IDIOMS: List[List[Dict[Text, Any]]] = [
 
 # How far back a negation still negates an explicit phrase ("I would never ever hurt myself").
 NEGATION_WINDOW = 4
+# A negation does not reach over these ("I can't, I want to die").
+CLAUSE_BREAKS = {",", ".", ";", ":", "!", "?", "but", "and", "so", "because", "cause", "cuz"}
+# Rules whose words do not say whose death: "some people just want to die" is not the writer's.
+UNOWNED = {"want_to_die", "not_want_to_live"}
+OTHER_PEOPLE = {"he", "she", "they", "people", "someone", "somebody", "everyone", "everybody",
+                "nobody", "who", "you", "u", "ya", "we", "them", "him", "her", "one", "anyone"}
+FIRST_PERSON = {"i", "im", "i'm", "me", "my", "myself", "ive", "id", "ill"}
 
 
 @dataclass(frozen=True)
@@ -162,6 +190,8 @@ class Finding:
     cues: Tuple[Text, ...] = ()
     idioms: Tuple[Text, ...] = ()
     negated: Tuple[Text, ...] = ()
+    # Where the idioms and negated phrases are: (start, end) character offsets in the text.
+    guarded_spans: Tuple[Tuple[int, int], ...] = ()
 
     @property
     def guarded(self) -> bool:
@@ -182,10 +212,28 @@ def _matcher(vocab: Any) -> Matcher:
 NOT_NEGATING_NEXT = {"stop", "help", "wait", "sure", "lie", "know", "care", "think"}
 
 
+def _is_negation(doc: Doc, i: int) -> bool:
+    word = doc[i].lower_
+    return word in NEGATIONS or (word == "t" and i > 0 and doc[i - 1].lower_ in SPLIT_NEGATIONS)
+
+
 def _negated(doc: Doc, start: int) -> bool:
-    for i in range(max(0, start - NEGATION_WINDOW), start):
+    for i in range(start - 1, max(0, start - NEGATION_WINDOW) - 1, -1):
+        if doc[i].lower_ in CLAUSE_BREAKS:
+            return False
         following = doc[i + 1].lower_ if i + 1 < len(doc) else ""
-        if doc[i].lower_ in NEGATIONS and following not in NOT_NEGATING_NEXT:
+        if _is_negation(doc, i) and following not in NOT_NEGATING_NEXT:
+            return True
+    return False
+
+
+def _someone_else(doc: Doc, start: int) -> bool:
+    """ "he didn't want to die", "some people just want to die": the subject is not the writer."""
+    for i in range(start - 1, max(0, start - NEGATION_WINDOW) - 1, -1):
+        word = doc[i].lower_
+        if word in FIRST_PERSON or word in CLAUSE_BREAKS:
+            return False
+        if word in OTHER_PEOPLE:
             return True
     return False
 
@@ -203,12 +251,14 @@ def read(doc: Doc) -> Finding:
     cues: List[Text] = []
     idioms: List[Text] = []
     negated: List[Text] = []
+    spans: List[Tuple[int, int]] = []
     idiom_tokens = set()
     matches = _matcher(doc.vocab)(doc)
     for match_id, start, end in matches:
         if doc.vocab.strings[match_id] == "idiom":
             idioms.append(doc[start:end].text)
             idiom_tokens.update(range(start, end))
+            spans.append(_chars(doc, start, end))
     for match_id, start, end in matches:
         name = doc.vocab.strings[match_id]
         span = doc[start:end].text
@@ -220,12 +270,22 @@ def read(doc: Doc) -> Finding:
             continue  # "want to dye my hair"
         if name == "suicide" and _suicide_is_a_topic(doc, start, end):
             idioms.append(span)
+            spans.append(_chars(doc, start, end))
+        elif name in UNOWNED and not FIRST_PERSON & {t.lower_ for t in doc[start:end]} \
+                and _someone_else(doc, start):
+            continue  # the classifier decides, with its ordinary bar
         elif name != "not_want_to_live" and _negated(doc, start):
             negated.append(span)
+            spans.append(_chars(doc, start, end))
         elif name in CUES:
             cues.append(name)
         else:
             explicit.append(name)
     return Finding(
-        tuple(dict.fromkeys(explicit)), tuple(dict.fromkeys(cues)), tuple(idioms), tuple(negated)
+        tuple(dict.fromkeys(explicit)), tuple(dict.fromkeys(cues)), tuple(idioms), tuple(negated),
+        tuple(sorted(set(spans))),
     )
+
+
+def _chars(doc: Doc, start: int, end: int) -> Tuple[int, int]:
+    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
