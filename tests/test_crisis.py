@@ -6,13 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Iterator, List
 
+import numpy as np
 import pytest
 import yaml
 
 from runner_up import crisis_resources
 from runner_up.nlu import crisis_rules
-from runner_up.nlu.crisis import CrisisDetector, decide
+from runner_up.nlu.crisis import CrisisDetector, decide, with_plain_copies
 from runner_up.nlu.crisis_report import TEST_SETS, read_lines, read_sections
+from runner_up.nlu.label_model import Example
 from runner_up.nlu.spacy_nlp import build_pipeline
 from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT
@@ -103,6 +105,16 @@ def test_negated_statements_are_guarded_not_explicit(text: str) -> None:
 def test_decide_flags_explicit_whatever_the_classifier_says() -> None:
     verdict = decide(0.01, crisis_rules.Finding(explicit=("kill_myself",)), CONFIG)
     assert verdict.flagged and verdict.confidence == CONFIG["rule_confidence"]
+
+
+def test_the_detector_also_learns_each_example_without_punctuation() -> None:
+    embedding = np.ones(4, dtype=np.float32)
+    example = Example(embedding, "i do n't want to be here .", "i don't want to be here.")
+    examples, targets = with_plain_copies([example], ["crisis"])
+    assert examples[0] is example and targets == ["crisis", "crisis"]
+    plain = examples[1]
+    assert (plain.text, plain.lemmas) == ("i don t want to be here", "i do n t want to be here")
+    assert plain.embedding is embedding
 
 
 @pytest.mark.parametrize("probability, read, flagged", [

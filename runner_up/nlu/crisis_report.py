@@ -23,7 +23,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from runner_up.nlu import crisis_rules
 from runner_up.nlu.classifiers import example_of
-from runner_up.nlu.crisis import CRISIS, OTHER, CrisisDetector, Verdict, decide
+from runner_up.nlu.crisis import CRISIS, OTHER, CrisisDetector, Verdict, decide, with_plain_copies
 from runner_up.nlu.featurize import Featurizer, pipeline_config
 from runner_up.nlu.label_model import Example, LabelModel
 from runner_up.nlu.spacy_nlp import build_pipeline
@@ -107,14 +107,19 @@ def training_set(featurizer: Featurizer, data: Path) -> Tuple[List[Example], Lis
     return [e for e, _ in kept], targets, [m.get("text") for _, m in kept]
 
 
+def fit(config: Dict, examples: List[Example], targets: List[Text]) -> LabelModel:
+    """The detector's classifier, trained as `CrisisDetector.train` trains it."""
+    return LabelModel.fit(*with_plain_copies(examples, targets), c=config["c"],
+                          ngram_weight=config["ngram_weight"])
+
+
 def cross_validated(examples: List[Example], targets: List[Text], texts: List[Text],
                     config: Dict, folds: int) -> Dict[Text, float]:
     findings = [crisis_rules.read(doc) for doc in build_pipeline().pipe(t.lower() for t in texts)]
     flagged = [False] * len(examples)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
     for train_idx, test_idx in splitter.split(np.zeros(len(targets)), targets):
-        model = LabelModel.fit([examples[i] for i in train_idx], [targets[i] for i in train_idx],
-                               c=config["c"], ngram_weight=config["ngram_weight"])
+        model = fit(config, [examples[i] for i in train_idx], [targets[i] for i in train_idx])
         column = model.labels.index(CRISIS)
         probabilities = model.predict([examples[i] for i in test_idx])[:, column]
         for i, p in zip(test_idx, probabilities):
@@ -145,7 +150,7 @@ def run(data: Path, config_path: Path, evaldata: Path, folds: int, cache: Option
     examples, targets, texts = training_set(featurizer, data)
     print(f"  {targets.count(CRISIS)} crisis, {targets.count(OTHER)} other examples")
     rows = [(f"own data, {folds}-fold CV", cross_validated(examples, targets, texts, config, folds))]
-    model = LabelModel.fit(examples, targets, c=config["c"], ngram_weight=config["ngram_weight"])
+    model = fit(config, examples, targets)
 
     sets: Dict[Text, Tuple[List[Text], List[bool]]] = {}
     if TEST_SETS.is_dir():
