@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, Iterator, List, Text, Tuple
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
@@ -190,8 +190,6 @@ class Finding:
     cues: Tuple[Text, ...] = ()
     idioms: Tuple[Text, ...] = ()
     negated: Tuple[Text, ...] = ()
-    # Where the idioms and negated phrases are: (start, end) character offsets in the text.
-    guarded_spans: Tuple[Tuple[int, int], ...] = ()
 
     @property
     def guarded(self) -> bool:
@@ -217,21 +215,26 @@ def _is_negation(doc: Doc, i: int) -> bool:
     return word in NEGATIONS or (word == "t" and i > 0 and doc[i - 1].lower_ in SPLIT_NEGATIONS)
 
 
-def _negated(doc: Doc, start: int) -> bool:
+def _clause_before(doc: Doc, start: int) -> Iterator[int]:
+    """The tokens before `start`, nearest first, up to the window or a clause break."""
     for i in range(start - 1, max(0, start - NEGATION_WINDOW) - 1, -1):
         if doc[i].lower_ in CLAUSE_BREAKS:
-            return False
-        following = doc[i + 1].lower_ if i + 1 < len(doc) else ""
-        if _is_negation(doc, i) and following not in NOT_NEGATING_NEXT:
-            return True
-    return False
+            return
+        yield i
+
+
+def _negated(doc: Doc, start: int) -> bool:
+    return any(
+        _is_negation(doc, i) and doc[i + 1].lower_ not in NOT_NEGATING_NEXT
+        for i in _clause_before(doc, start)
+    )
 
 
 def _someone_else(doc: Doc, start: int) -> bool:
     """ "he didn't want to die", "some people just want to die": the subject is not the writer."""
-    for i in range(start - 1, max(0, start - NEGATION_WINDOW) - 1, -1):
+    for i in _clause_before(doc, start):
         word = doc[i].lower_
-        if word in FIRST_PERSON or word in CLAUSE_BREAKS:
+        if word in FIRST_PERSON:
             return False
         if word in OTHER_PEOPLE:
             return True
@@ -251,14 +254,12 @@ def read(doc: Doc) -> Finding:
     cues: List[Text] = []
     idioms: List[Text] = []
     negated: List[Text] = []
-    spans: List[Tuple[int, int]] = []
     idiom_tokens = set()
     matches = _matcher(doc.vocab)(doc)
     for match_id, start, end in matches:
         if doc.vocab.strings[match_id] == "idiom":
             idioms.append(doc[start:end].text)
             idiom_tokens.update(range(start, end))
-            spans.append(_chars(doc, start, end))
     for match_id, start, end in matches:
         name = doc.vocab.strings[match_id]
         span = doc[start:end].text
@@ -270,22 +271,15 @@ def read(doc: Doc) -> Finding:
             continue  # "want to dye my hair"
         if name == "suicide" and _suicide_is_a_topic(doc, start, end):
             idioms.append(span)
-            spans.append(_chars(doc, start, end))
         elif name in UNOWNED and not FIRST_PERSON & {t.lower_ for t in doc[start:end]} \
                 and _someone_else(doc, start):
             continue  # the classifier decides, with its ordinary bar
         elif name != "not_want_to_live" and _negated(doc, start):
             negated.append(span)
-            spans.append(_chars(doc, start, end))
         elif name in CUES:
             cues.append(name)
         else:
             explicit.append(name)
     return Finding(
-        tuple(dict.fromkeys(explicit)), tuple(dict.fromkeys(cues)), tuple(idioms), tuple(negated),
-        tuple(sorted(set(spans))),
+        tuple(dict.fromkeys(explicit)), tuple(dict.fromkeys(cues)), tuple(idioms), tuple(negated)
     )
-
-
-def _chars(doc: Doc, start: int, end: int) -> Tuple[int, int]:
-    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
