@@ -9,6 +9,7 @@ privacy (export and delete);
 from actions.checkins import (
     ActionAcceptCheckin,
     ActionAskCheckin,
+    ActionCheckinAfterCrisis,
     ActionDeclineCheckin,
     ActionDeliverCheckin,
     ActionRescheduleCheckin,
@@ -37,7 +38,7 @@ from actions.steps import (
 )
 
 __all__ = [
-    "ActionAcceptCheckin", "ActionAskCheckin", "ActionDeclineCheckin", "ActionDeliverCheckin",
+    "ActionAcceptCheckin", "ActionAskCheckin", "ActionCheckinAfterCrisis", "ActionDeclineCheckin", "ActionDeliverCheckin",
     "ActionRescheduleCheckin", "ActionStopCheckins", "ActionDeleteData", "ActionExportData",
     "ActionAcceptStep", "ActionAnotherStep", "ActionAskSkillGap", "ActionAskStrength",
     "ActionDeclineStep", "ActionFeedbackHelp", "ActionFlagCrisis", "ActionGreet",

@@ -167,6 +167,35 @@ class ActionRescheduleCheckin(Action):
                                          when=describe(due, zone_name, timing, now))
 
 
+class ActionCheckinAfterCrisis(Action):
+    """A yes to "shall I check in with you in a little while?", asked once the person said they are
+    safe: consent recorded and a check-in tomorrow (a pending one is brought forward; without one, a
+    new one, with or without an interview on record)."""
+
+    def name(self) -> Text:
+        return "action_checkin_after_crisis"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        timing, now = Timing.from_env(), utcnow()
+        try:
+            with progress(tracker) as (session, person):
+                remember_zone(tracker, person)
+                repository.set_checkin_consent(session, person, True)
+                tomorrow = now.astimezone(timing.zone_of(person.time_zone)).date() + datetime.timedelta(days=1)
+                due = timing.due_on(tomorrow, person.time_zone)
+                upcoming = queue.pending(session, person)
+                if upcoming and upcoming[0].due_at <= due:
+                    due = upcoming[0].due_at  # one is coming sooner anyway
+                elif queue.move_next(session, person, due) is None:
+                    queue.schedule(session, person, repository.latest_rejection(session, person), due)
+                zone_name = person.time_zone
+        except StoreUnavailable as error:
+            return store_unavailable(dispatcher, tracker, error)
+        return store_back(tracker) + say(dispatcher, tracker, domain, "utter_checkin_scheduled",
+                                         when=describe(due, zone_name, timing, now))
+
+
 class ActionDeliverCheckin(Action):
     """Speaks a check-in the scheduler is delivering: only once per check-in (the stamp in the store
     refuses a second delivery), asking how they are and naming a step they had taken on."""

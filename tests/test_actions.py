@@ -19,6 +19,7 @@ from actions import common
 from actions.checkins import (
     ActionAcceptCheckin,
     ActionAskCheckin,
+    ActionCheckinAfterCrisis,
     ActionDeclineCheckin,
     ActionDeliverCheckin,
     ActionRescheduleCheckin,
@@ -408,6 +409,54 @@ def test_a_checkin_is_spoken_once_with_the_company_and_the_open_step(store: Data
     assert run(ActionDeliverCheckin(), trigger)[1] == [], "a second delivery says nothing"
     assert run(ActionDeliverCheckin(), trigger, sender="someone else")[1] == []
     assert run(ActionDeliverCheckin(), {"entities": [{"entity": "checkin_id", "value": "x"}]})[1] == []
+
+
+def test_a_yes_after_a_crisis_schedules_a_checkin_tomorrow_without_an_interview(store: Database) -> None:
+    events, messages = run(ActionCheckinAfterCrisis(), events=[user_event("Europe/Dublin")])
+    (checkin,) = pending_checkins(store)
+    with store.session() as session:
+        someone = session.get(Person, checkin.person_id)
+        assert (someone.checkin_consent, checkin.rejection_id) == (True, None)
+    local = checkin.due_at.astimezone(ZoneInfo("Europe/Dublin"))
+    today = datetime.datetime.now(ZoneInfo("Europe/Dublin")).date()
+    assert local.date() == today + datetime.timedelta(days=1) and 9 <= local.hour < 21
+    from runner_up.checkins.timing import Timing, describe
+
+    when = describe(checkin.due_at, "Europe/Dublin", Timing(), datetime.datetime.now(datetime.timezone.utc))
+    assert texts(messages)[0] in [v.format(when=when) for v in variants("utter_checkin_scheduled")]
+
+
+def test_a_yes_after_a_crisis_brings_the_pending_checkin_forward_not_a_second_one(store: Database) -> None:
+    told_about_acme(store)
+    run(ActionAcceptCheckin())
+    (before,) = pending_checkins(store)
+    run(ActionCheckinAfterCrisis())
+    (after,) = pending_checkins(store)
+    assert after.id == before.id and after.due_at < before.due_at
+    run(ActionCheckinAfterCrisis())  # asked again: tomorrow still, not later
+    (again,) = pending_checkins(store)
+    assert again.due_at == after.due_at
+
+
+def test_a_checkin_after_a_crisis_asks_about_the_person_first(store: Database) -> None:
+    from runner_up.checkins.timing import Timing
+    from runner_up.store import checkins as queue
+
+    run(ActionCheckinAfterCrisis())
+    with store.session() as session:
+        (claimed,) = queue.claim_due(session, "w", datetime.datetime.now(datetime.timezone.utc)
+                                     + datetime.timedelta(days=2), Timing(quiet_start=0, quiet_end=0, idle=datetime.timedelta(0)))
+    trigger = {"intent": {"name": "EXTERNAL_checkin"},
+               "entities": [{"entity": "checkin_id", "value": str(claimed.id)}]}
+    (gentle,) = [v["text"] for v in DOMAIN["responses"]["utter_checkin_without_company"]
+                 if v.get("condition") == [{"type": "slot", "name": "had_crisis", "value": True}]]
+    assert texts(run(ActionDeliverCheckin(), trigger, slots={"had_crisis": True})[1]) == [gentle]
+    assert "thinking of you" in gentle
+
+
+def test_a_yes_after_a_crisis_with_the_store_down_says_so(store_down: None) -> None:
+    events, messages = run(ActionCheckinAfterCrisis())
+    assert texts(messages) == ["utter_progress_unavailable"]
 
 
 # --- privacy ------------------------------------------------------------------------------------

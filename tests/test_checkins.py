@@ -123,6 +123,18 @@ def test_scheduling_twice_moves_the_open_checkin(db: Database) -> None:
         assert queue.move_next(session, person, NOW) is None
 
 
+def test_a_checkin_about_no_rejection_is_kept_per_person_and_not_doubled(db: Database) -> None:
+    with db.session() as session:
+        a, b = (repository.get_or_create_person(session, "rest", name) for name in "ab")
+        first = queue.schedule(session, a, None, NOW)
+        again = queue.schedule(session, a, None, NOW + timedelta(days=1))
+        theirs = queue.schedule(session, b, None, NOW)
+        assert first.id == again.id != theirs.id and again.due_at == NOW + timedelta(days=1)
+        assert first.rejection is None and theirs.due_at == NOW
+        acme = queue.schedule(session, a, repository.record_rejection(session, a, company="Acme"), NOW)
+        assert acme.id not in (first.id, theirs.id), "one about an interview is another check-in"
+
+
 def test_claim_takes_due_rows_once_and_respects_quiet_hours_and_live_conversations(db: Database) -> None:
     person_with_rejection(db, "due")
     person_with_rejection(db, "asleep", zone="Asia/Tokyo")  # 23:00 in Tokyo at 14:00 UTC

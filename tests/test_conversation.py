@@ -62,6 +62,27 @@ def test_a_rejection_from_first_contact_to_a_step_done(servers) -> None:
 
 
 @pytest.mark.slow
+def test_after_a_crisis_a_yes_to_checking_in_schedules_one(servers) -> None:
+    who = sender()
+    care = texts(servers.say(who, "i don't want to be alive anymore"))
+    assert care[-1] in variants("utter_crisis_ask_safe"), care
+    safe = texts(servers.say(who, "yes I'm safe"))
+    assert safe and safe[-1] in variants("utter_crisis_glad_safe"), safe
+    reply = texts(servers.say(who, "yes please"))
+    assert any(t.startswith(("I'll check in", "Good, I'll write")) for t in reply), reply
+
+    database = Database(servers.database_url)
+    with database.session() as session:
+        person = repository.get_or_create_person(session, "rest", who)
+        (checkin,) = session.scalars(select(Checkin).where(Checkin.person == person)).all()
+        assert person.checkin_consent is True and checkin.status == "pending"
+        assert checkin.rejection is None, "no interview was told: the check-in is about them"
+        hours = (checkin.due_at - datetime.datetime.now(datetime.timezone.utc)).total_seconds() / 3600
+        assert 0 < hours <= 48, "tomorrow, not in a few days"
+    database.dispose()
+
+
+@pytest.mark.slow
 def test_each_conversation_keeps_its_own_emotion(servers) -> None:
     angry, hopeful = sender(), sender()
     a = texts(servers.say(angry, "they ghosted me after 3 interviews, I'm furious, so unfair"))

@@ -39,15 +39,19 @@ class Claimed:
 
 # --- the person's side --------------------------------------------------------------------------
 
-def open_checkin(session: Session, rejection: Rejection) -> Optional[Checkin]:
-    statement = select(Checkin).where(Checkin.rejection_id == rejection.id,
+def open_checkin(session: Session, person_id: int, rejection_id: Optional[int]) -> Optional[Checkin]:
+    """The person's open check-in about this rejection, or about none (asked for after a crisis)."""
+    about = Checkin.rejection_id.is_(None) if rejection_id is None else Checkin.rejection_id == rejection_id
+    statement = select(Checkin).where(Checkin.person_id == person_id, about,
                                       Checkin.status.in_(OPEN_CHECKIN_STATUSES))
     return session.scalars(statement).first()
 
 
-def schedule(session: Session, person: Person, rejection: Rejection, due_at: datetime) -> Checkin:
-    """The check-in for this rejection, due at `due_at` (an open one is moved, not doubled)."""
-    checkin = open_checkin(session, rejection)
+def schedule(session: Session, person: Person, rejection: Optional[Rejection], due_at: datetime) -> Checkin:
+    """The check-in about this rejection (or about none), due at `due_at` (an open one is moved,
+    not doubled)."""
+    session.flush()  # a person or rejection just added gets its id
+    checkin = open_checkin(session, person.id, rejection.id if rejection else None)
     if checkin is None:
         checkin = Checkin(person=person, rejection=rejection, due_at=due_at, status="pending",
                           attempts=0)
@@ -201,9 +205,8 @@ def make_due(session: Session, checkin_id: int, now: datetime) -> Optional[Check
     checkin = session.get(Checkin, checkin_id, with_for_update=True)
     if checkin is None or checkin.status not in ("pending", "failed"):
         return None
-    if (checkin.status == "failed" and checkin.rejection is not None
-            and open_checkin(session, checkin.rejection) is not None):
-        return None  # a newer open check-in for the same rejection takes its place
+    if checkin.status == "failed" and open_checkin(session, checkin.person_id, checkin.rejection_id):
+        return None  # a newer open check-in about the same rejection takes its place
     checkin.status, checkin.due_at, checkin.next_attempt_at, checkin.attempts = "pending", now, None, 0
     return checkin
 
