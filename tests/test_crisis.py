@@ -66,10 +66,33 @@ def test_burning_is_a_self_harm_cue(text: str, cue: bool) -> None:
     ("I've started cutting again and I can't stop", "hurt_myself"),
     ("My severance runs out Friday. That's when I'm going to do it.", "plan_with_time"),
     ("i'm going to do it tonight", "plan_with_time"),
+    ("gonna jump tonight", "plan_with_time"),
+    # warning signs: goodbyes, a burden, the means at hand, a dark remark said to be meant
+    ("I've written goodbye notes to my sisters", "goodbye"),
+    ("this is goodbye everyone", "goodbye"),
+    ("I gave away all my stuff this week", "goodbye"),
+    ("i'm just a burden to everyone around me", "burden"),
+    ("if i disappeared tomorrow would anyone care", "burden"),
+    ("mum will cope better when i'm gone", "burden"),
+    ("the razor is sitting right beside me", "means_at_hand"),
+    ("somewhere quiet where no one finds me", "means_at_hand"),
+    ("not kidding, i want to be gone for good", "means_it"),
+    ("my career is dead and i'll follow it, not a joke", "means_it"),
 ])
 def test_softer_cues_are_read(text: str, cue: str) -> None:
     read = finding(text)
     assert cue in read.cues and not read.explicit
+
+
+@pytest.mark.parametrize("text", [
+    "I sent a goodbye email to my team on Friday", "I know how I'd do it differently next time",
+    "not joking, they made me do six rounds", "when I was here last year the office was nicer",
+    "my last message to the recruiter got no reply", "going to the gym tonight",
+    "I'd die for a coffee right now, not joking",
+])
+def test_job_talk_near_the_warning_signs_is_no_cue(text: str) -> None:
+    read = finding(text)
+    assert not read.cues and not read.explicit
 
 
 @pytest.mark.parametrize("text", [

@@ -101,7 +101,7 @@ class CrisisDetector(LabelModelComponent):
         """Bars for the classifier's probability (see `decide`) and the model's settings."""
         return {
             **LabelModelComponent.get_default_config(),
-            "threshold": 0.6,
+            "threshold": 0.65,
             "cue_threshold": 0.05,
             "guarded_threshold": 0.98,
             "rule_confidence": 0.95,

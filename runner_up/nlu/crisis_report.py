@@ -13,18 +13,16 @@ The outside texts are only read here, to measure; they never reach data/.
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Text, Tuple
 
 import numpy as np
+from rasa.shared.nlu.constants import INTENT, TEXT
 from sklearn.model_selection import StratifiedKFold
 
 from runner_up.nlu import crisis_rules
-from runner_up.nlu.classifiers import example_of
 from runner_up.nlu.crisis import CRISIS, OTHER, CrisisDetector, Verdict, decide, with_plain_copies
-from runner_up.nlu.featurize import Featurizer, pipeline_config
+from runner_up.nlu.featurize import Featurizer, cached_examples, pipeline_config
 from runner_up.nlu.label_model import Example, LabelModel
 from runner_up.nlu.spacy_nlp import build_pipeline
 from runner_up.settings import ROOT
@@ -53,25 +51,13 @@ def read_sections(path: Path) -> Dict[Text, List[Text]]:
 class Encoded:
     """Texts featurized once: their classifier examples and their rule findings."""
 
-    def __init__(self, featurizer: Featurizer, texts: Sequence[Text], cache: Optional[Path]) -> None:
+    def __init__(self, featurizer: Featurizer, texts: Sequence[Text], cache: Optional[Path],
+                 config_path: Path = Path("config.yml")) -> None:
         self.texts = list(texts)
-        self.examples = self._examples(featurizer, cache)
+        self.examples = cached_examples(featurizer, self.texts, cache, config_path)
         nlp = build_pipeline()
         # SpacyNLP parses lower-cased text (case_sensitive: false), as here.
         self.findings = [crisis_rules.read(doc) for doc in nlp.pipe(t.lower() for t in self.texts)]
-
-    def _examples(self, featurizer: Featurizer, cache: Optional[Path]) -> List[Optional[Example]]:
-        key = hashlib.sha256("\x00".join(self.texts).encode()).hexdigest()[:16]
-        path = cache / f"crisis-features-{key}.pkl" if cache else None
-        if path is not None and path.exists():
-            with path.open("rb") as handle:
-                return pickle.load(handle)
-        examples = [example_of(m) for m in featurizer.messages(self.texts)]
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as handle:
-                pickle.dump(examples, handle)
-        return examples
 
     def verdicts(self, model: LabelModel, config: Dict) -> List[Verdict]:
         readable = [e for e in self.examples if e is not None]
@@ -97,14 +83,17 @@ def scores(truth: Sequence[bool], flagged: Sequence[bool]) -> Dict[Text, float]:
     }
 
 
-def training_set(featurizer: Featurizer, data: Path) -> Tuple[List[Example], List[Text], List[Text]]:
+def training_set(featurizer: Featurizer, data: Path, cache: Optional[Path] = None,
+                 config_path: Path = Path("config.yml")) -> Tuple[List[Example], List[Text], List[Text]]:
+    """Our NLU examples as the detector learns them: features, crisis or other, and text."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    messages = featurizer.process(list(load_data(str(data)).intent_examples))
-    kept = [(example_of(m), m) for m in messages]
-    kept = [(e, m) for e, m in kept if e is not None]
-    targets = [CRISIS if m.get("intent") == CRISIS else OTHER for _, m in kept]
-    return [e for e, _ in kept], targets, [m.get("text") for _, m in kept]
+    messages = load_data(str(data)).intent_examples
+    texts = [m.get(TEXT) for m in messages]
+    features = cached_examples(featurizer, texts, cache, config_path)
+    kept = [(e, m) for e, m in zip(features, messages) if e is not None]
+    targets = [CRISIS if m.get(INTENT) == CRISIS else OTHER for _, m in kept]
+    return [e for e, _ in kept], targets, [m.get(TEXT) for _, m in kept]
 
 
 def fit(config: Dict, examples: List[Example], targets: List[Text]) -> LabelModel:
@@ -147,7 +136,7 @@ def run(data: Path, config_path: Path, evaldata: Path, folds: int, cache: Option
     config = pipeline_config(config_path, CrisisDetector)
     featurizer = Featurizer(config_path)
     print("featurizing the training data ...", flush=True)
-    examples, targets, texts = training_set(featurizer, data)
+    examples, targets, texts = training_set(featurizer, data, cache, config_path)
     print(f"  {targets.count(CRISIS)} crisis, {targets.count(OTHER)} other examples")
     rows = [(f"own data, {folds}-fold CV", cross_validated(examples, targets, texts, config, folds))]
     model = fit(config, examples, targets)
@@ -160,7 +149,7 @@ def run(data: Path, config_path: Path, evaldata: Path, folds: int, cache: Option
         sets.update(outside_sets(evaldata))
     for name, (set_texts, truth) in sets.items():
         print(f"featurizing {name} ({len(set_texts)} texts) ...", flush=True)
-        verdicts = Encoded(featurizer, set_texts, cache).verdicts(model, config)
+        verdicts = Encoded(featurizer, set_texts, cache, config_path).verdicts(model, config)
         rows.append((name, scores(truth, [v.flagged for v in verdicts])))
         misses = [(t, v) for t, v, y in zip(set_texts, verdicts, truth) if v.flagged != y]
         for text, verdict in misses[:show_misses]:

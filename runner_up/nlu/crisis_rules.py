@@ -22,6 +22,8 @@ SPLIT_NEGATIONS = ["don", "doesn", "didn", "can", "won", "wouldn", "couldn", "sh
                    "aren", "wasn", "weren", "ain", "haven"]
 DIE = ["die", "dying", "died", "dead"]
 SELF = ["myself", "meself", "mysel", "myslef", "self"]
+_NOT = ["not", "nt", "n't"]
+_MEANT = ["joke", "joking", "kidding", "metaphor", "exaggerating"]
 # Words that make "suicide" about something other than the person's own life.
 SUICIDE_IDIOM_BEFORE = ["career", "social", "political", "professional", "commercial", "financial"]
 SUICIDE_TOPIC_AFTER = [
@@ -138,11 +140,46 @@ CUES: Dict[Text, List[List[Dict[Text, Any]]]] = {
                 "began", "relapsed"), _words("cutting", "burning"),
          _words("again", "myself", "and", "but", "so", "since", ",", ".", "!", "?", "i")],
     ],
+    # Warning signs that crisis lines teach people to listen for (988, Samaritans): saying
+    # goodbye, feeling a burden, the means at hand, and a dark remark said to be meant. Each is
+    # common enough in job talk ("I know how I'd do it differently", "not joking, six rounds") to be
+    # only a cue, and the commonest such phrases are left out.
+    "goodbye": [
+        [_words("goodbye"), _words("letter", "letters", "note", "notes", "video")],
+        [_words("this"), {"LOWER": {"IN": ["is", "'s"]}}, _words("goodbye")],
+        [{"LEMMA": "give"}, _words("away"), _words("my", "all"), {"LOWER": "my", "OP": "?"},
+         _words("stuff", "things", "belongings", "possessions")],
+    ],
+    "burden": [
+        [_words("burden"), _words("to", "on", "for"), _words("everyone", "everybody", "my", "them", "people")],
+        [_words("if"), _words("i"), _words("vanished", "disappeared")],
+        [_words("if"), _words("i"), _words("was", "were", "wasnt"), {"LOWER": {"IN": ["n't", "not"]}, "OP": "?"},
+         _words("gone", "around", "here")],
+        [_words("when", "once", "after"), _words("i", "im"), {"LOWER": {"IN": ["'m", "am"]}, "OP": "?"},
+         _words("gone")],
+    ],
+    "means_at_hand": [
+        [_words("pills", "prescription", "meds", "tablets", "rope", "razor", "blade", "blades", "gun"),
+         {"LOWER": {"IN": ["are", "is", "'s", "'re", "right", "just", "sitting", "lying", "here"]}, "OP": "*"},
+         _words("next", "beside"), {"LOWER": "to", "OP": "?"}, _words("me")],
+        [_words("nobody", "noone"), _words("finds", "find"), _words("me")],
+        [_words("no"), _words("one"), _words("finds", "find"), _words("me")],
+    ],
+    "means_it": [
+        [_words(*DIE, "death", "gone", "join"), {"OP": "*"}, _words(*_NOT), {"LOWER": {"IN": ["a", "even"]}, "OP": "?"},
+         _words(*_MEANT)],
+        [_words(*_NOT), {"LOWER": {"IN": ["a", "even"]}, "OP": "?"}, _words(*_MEANT), {"OP": "*"},
+         _words(*DIE, "death", "gone")],
+    ],
     # A plan with a time: "That's when I'm going to do it", "I'll do it tonight".
     "plan_with_time": [
         [_words("when"), _words("i", "im", "i'm"), {"LOWER": {"IN": ["'m", "am", "'ll", "will"]}, "OP": "?"},
          {"LOWER": {"IN": ["going", "gon"]}, "OP": "?"}, {"LOWER": {"IN": ["to", "na"]}, "OP": "?"},
          _words("do"), _words("it")],
+        [_words("going", "gon", "gonna"), {"LOWER": {"IN": ["to", "na"]}, "OP": "?"}, _words("jump", "do"),
+         {"LOWER": "it", "OP": "?"},
+         _words("tonight", "tomorrow", "tmrw", "friday", "saturday", "sunday", "monday", "tuesday",
+                "wednesday", "thursday", "weekend", "soon")],
         [_words("do", "doing"), _words("it"),
          _words("tonight", "tomorrow", "tmrw", "friday", "saturday", "sunday", "monday", "tuesday",
                 "wednesday", "thursday", "weekend", "soon")],

@@ -6,9 +6,11 @@ with the component settings read from config.yml.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Text
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Text
 
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -17,7 +19,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.io import read_yaml_file
 
+from runner_up.nlu.classifiers import example_of
 from runner_up.nlu.encoder import OfflineLanguageModelFeaturizer
+from runner_up.nlu.label_model import Example
 from runner_up.nlu.spacy_nlp import RunnerUpSpacyNLP
 from runner_up.nlu.tokenizer import EncoderSafeSpacyTokenizer
 
@@ -71,3 +75,30 @@ class Featurizer:
                 for doc, message in zip(docs, with_text):
                     self._encoder._set_lm_features(doc, message, TEXT)
         return messages
+
+
+def cached_examples(featurizer: Featurizer, texts: Sequence[Text], cache: Optional[Path],
+                    config_path: Path = Path("config.yml")) -> List[Optional[Example]]:
+    """The classifiers' view of each text (None where nothing is readable), featurized once.
+
+    With `cache`, every text's features are kept in one file per pipeline front (keyed by the
+    config's spaCy, tokenizer and encoder settings), so a report after a small data change
+    featurizes only the new texts.
+    """
+    if cache is None:
+        return [example_of(m) for m in featurizer.messages(texts)]
+    front = repr([pipeline_config(config_path, c) for c in COMPONENTS]).encode()
+    path = cache / f"features-{hashlib.sha256(front).hexdigest()[:16]}.pkl"
+    known: Dict[Text, Optional[Example]] = {}
+    if path.exists():
+        with path.open("rb") as handle:
+            known = pickle.load(handle)
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        known.update(zip(missing, (example_of(m) for m in featurizer.messages(missing))))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        with partial.open("wb") as handle:
+            pickle.dump(known, handle)
+        partial.replace(path)
+    return [known[t] for t in texts]

@@ -1,6 +1,6 @@
 """NLU report: emotion and stage macro-F1, 5-fold cross-validated on our data and on outside text.
 
-    runner-up report [--evaldata ../shared/evaldata] [--folds 5]
+    runner-up report [--evaldata ../shared/evaldata] [--folds 5] [--cache var/cache]
     runner-up report --crisis [--cache var/cache] [--show-misses N]   (see runner_up.nlu.crisis_report)
 
 The outside texts (../shared/evaldata, written by people outside the project) are read here only
@@ -26,10 +26,9 @@ from runner_up.nlu.classifiers import (
     EmotionClassifier,
     MessageLabelClassifier,
     StageClassifier,
-    example_of,
     label_of,
 )
-from runner_up.nlu.featurize import Featurizer, pipeline_config
+from runner_up.nlu.featurize import Featurizer, cached_examples, pipeline_config
 from runner_up.nlu.label_model import Example, LabelModel
 
 # The mapping suggested by ../shared/evaldata/README.md, one assistant class per dataset label.
@@ -117,7 +116,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     parser.add_argument("--evaldata", type=Path, default=Path("../shared/evaldata"))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--crisis", action="store_true", help="report on the crisis detector instead")
-    parser.add_argument("--cache", type=Path, help="keep encoder features of outside texts here")
+    parser.add_argument("--cache", type=Path, help="keep every text's encoder features here (var/cache)")
     parser.add_argument("--show-misses", type=int, default=0, help="print up to N errors per set")
     args = parser.parse_args(argv)
 
@@ -132,17 +131,17 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     from rasa.shared.nlu.training_data.loading import load_data
 
     print(f"Runner-Up NLU report, {datetime.date.today()}, commit {git_commit()}")
-    training = load_data(str(args.data))
+    messages = load_data(str(args.data)).intent_examples
     featurizer = Featurizer(args.config)
-    print(f"featurizing {len(training.intent_examples)} training examples ...", flush=True)
-    messages = featurizer.process(list(training.intent_examples))
+    print(f"featurizing {len(messages)} training examples ...", flush=True)
+    features = cached_examples(featurizer, [m.get("text") for m in messages], args.cache, args.config)
 
     rows = []
     labelled: Dict[Text, Tuple[List[Example], List[Text], Dict]] = {}
     component: type[MessageLabelClassifier]
     for component in (EmotionClassifier, StageClassifier):
         settings = pipeline_config(args.config, component)
-        pairs = [(example_of(m), label_of(m, component.KEY)) for m in messages]
+        pairs = [(e, label_of(m, component.KEY)) for e, m in zip(features, messages)]
         examples = [e for e, label in pairs if e is not None and label is not None]
         targets = [label for e, label in pairs if e is not None and label is not None]
         labelled[component.KEY] = (examples, targets, settings)
@@ -160,7 +159,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
                                        ngram_weight=settings["ngram_weight"])
         for name, (texts, truth) in external_sets(args.evaldata).items():
             print(f"\nemotion on {name}: featurizing {len(texts)} texts ...", flush=True)
-            outside = [example_of(m) for m in featurizer.messages(texts)]
+            outside = cached_examples(featurizer, texts, args.cache, args.config)
             readable = [e for e in outside if e is not None]
             top = iter(emotion_model.top(readable) if readable else [])
             # Nothing readable in a text: the classifier's answer is neutral, as at parse time.
