@@ -104,6 +104,16 @@ def test_someone_elses_death_is_not_explicit(text: str) -> None:
     assert not read.explicit and not read.negated
 
 
+def test_no_rule_has_an_open_gap() -> None:
+    """A bare `{"OP": "*"}` lets one pattern match from every start to every end: on a 10,000
+    character message that took 99 s. Gaps may only repeat a short list of words."""
+    patterns = [p for group in (crisis_rules.EXPLICIT, crisis_rules.CUES) for ps in group.values() for p in ps]
+    patterns += crisis_rules.IDIOMS + crisis_rules.MEANT
+    open_gaps = [p for p in patterns for token in p
+                 if token.get("OP") in ("*", "+") and set(token) == {"OP"}]
+    assert not open_gaps, open_gaps
+
+
 def test_cutting_something_is_no_cue() -> None:
     assert not finding("we started cutting costs again this quarter").cues
 
