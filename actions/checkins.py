@@ -20,7 +20,7 @@ from runner_up.checkins.timing import Timing, describe, parse_day, zone
 from runner_up.guidance.catalogue import load
 from runner_up.store import StoreUnavailable, repository
 from runner_up.store import checkins as queue
-from runner_up.store.models import Person, utcnow
+from runner_up.store.models import Checkin, Person, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +134,24 @@ class ActionRescheduleCheckin(Action):
     """"Check in on Friday", "later", "check in on me": moves the next check-in to the day asked for
     (a day later when none is named), or schedules one for the latest rejection."""
 
+    needs_rejection = True  # with no interview on record there is nothing to check in about
+    response = "utter_checkin_moved"
+
     def name(self) -> Text:
         return "action_reschedule_checkin"
+
+    def due(self, tracker: Tracker, timing: Timing, now: datetime.datetime, person: Person,
+            upcoming: List[Checkin]) -> datetime.datetime:
+        """The day asked for; else a day after the pending check-in ("later"); else the usual few
+        days ("check in on me")."""
+        local_today = now.astimezone(timing.zone_of(person.time_zone)).date()
+        day = parse_day(tracker.latest_message.get("text") or "", local_today)
+        if day is not None:
+            return timing.due_on(day, person.time_zone)
+        if upcoming:
+            return timing.outside_quiet_hours(upcoming[0].due_at + datetime.timedelta(days=1),
+                                              person.time_zone)
+        return timing.first_due(now, person.time_zone)
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
@@ -143,57 +159,37 @@ class ActionRescheduleCheckin(Action):
         try:
             with progress(tracker) as (session, person):
                 remember_zone(tracker, person)
-                local_today = now.astimezone(timing.zone_of(person.time_zone)).date()
-                day = parse_day(tracker.latest_message.get("text") or "", local_today)
-                upcoming = queue.pending(session, person)
-                if day is not None:
-                    due = timing.due_on(day, person.time_zone)
-                elif upcoming:  # "later": a day after it was due
-                    due = timing.outside_quiet_hours(upcoming[0].due_at + datetime.timedelta(days=1),
-                                                     person.time_zone)
-                else:  # "check in on me": the usual few days
-                    due = timing.first_due(now, person.time_zone)
+                due = self.due(tracker, timing, now, person, queue.pending(session, person))
                 repository.set_checkin_consent(session, person, True)
                 moved = queue.move_next(session, person, due)
                 if moved is None:
                     rejection = repository.latest_rejection(session, person)
-                    moved = queue.schedule(session, person, rejection, due) if rejection else None
+                    if rejection is not None or not self.needs_rejection:
+                        moved = queue.schedule(session, person, rejection, due)
                 zone_name = person.time_zone
         except StoreUnavailable as error:
             return store_unavailable(dispatcher, tracker, error)
         if moved is None:
             return store_back(tracker) + say(dispatcher, tracker, domain, "utter_checkin_nothing_to_move")
-        return store_back(tracker) + say(dispatcher, tracker, domain, "utter_checkin_moved",
+        return store_back(tracker) + say(dispatcher, tracker, domain, self.response,
                                          when=describe(due, zone_name, timing, now))
 
 
-class ActionCheckinAfterCrisis(Action):
+class ActionCheckinAfterCrisis(ActionRescheduleCheckin):
     """A yes to "shall I check in with you in a little while?", asked once the person said they are
-    safe: consent recorded and a check-in tomorrow (a pending one is brought forward; without one, a
-    new one, with or without an interview on record)."""
+    safe: a check-in tomorrow (sooner if one is already due before then), also with no interview on
+    record."""
+
+    needs_rejection = False
+    response = "utter_checkin_scheduled"
 
     def name(self) -> Text:
         return "action_checkin_after_crisis"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: DomainDict) -> List[Dict[Text, Any]]:
-        timing, now = Timing.from_env(), utcnow()
-        try:
-            with progress(tracker) as (session, person):
-                remember_zone(tracker, person)
-                repository.set_checkin_consent(session, person, True)
-                tomorrow = now.astimezone(timing.zone_of(person.time_zone)).date() + datetime.timedelta(days=1)
-                due = timing.due_on(tomorrow, person.time_zone)
-                upcoming = queue.pending(session, person)
-                if upcoming and upcoming[0].due_at <= due:
-                    due = upcoming[0].due_at  # one is coming sooner anyway
-                elif queue.move_next(session, person, due) is None:
-                    queue.schedule(session, person, repository.latest_rejection(session, person), due)
-                zone_name = person.time_zone
-        except StoreUnavailable as error:
-            return store_unavailable(dispatcher, tracker, error)
-        return store_back(tracker) + say(dispatcher, tracker, domain, "utter_checkin_scheduled",
-                                         when=describe(due, zone_name, timing, now))
+    def due(self, tracker: Tracker, timing: Timing, now: datetime.datetime, person: Person,
+            upcoming: List[Checkin]) -> datetime.datetime:
+        tomorrow = now.astimezone(timing.zone_of(person.time_zone)).date() + datetime.timedelta(days=1)
+        return min([timing.due_on(tomorrow, person.time_zone)] + [c.due_at for c in upcoming[:1]])
 
 
 class ActionDeliverCheckin(Action):
