@@ -22,7 +22,6 @@ SPLIT_NEGATIONS = ["don", "doesn", "didn", "can", "won", "wouldn", "couldn", "sh
                    "aren", "wasn", "weren", "ain", "haven"]
 DIE = ["die", "dying", "died", "dead"]
 SELF = ["myself", "meself", "mysel", "myslef", "self"]
-
 # Words that make "suicide" about something other than the person's own life.
 SUICIDE_IDIOM_BEFORE = ["career", "social", "political", "professional", "commercial", "financial"]
 SUICIDE_TOPIC_AFTER = [
