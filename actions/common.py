@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.orm import Session
 
+from runner_up import conversation_ids
 from runner_up.store import StoreUnavailable, repository
 from runner_up.store.db import Database
 from runner_up.store.models import Person
@@ -37,7 +38,28 @@ def database() -> Database:
 
 
 def channel_of(tracker: Tracker) -> Text:
+    """The person's channel, as the conversation id says (runner_up/conversation_ids.py): the
+    progress store's key then agrees with the tracker's, whatever channel a turn came in on. An id
+    none of our channels makes (`rasa shell`, say) keeps Rasa's input channel."""
+    conversation = conversation_ids.parse(tracker.sender_id)
+    if conversation is not None:
+        return conversation.channel
     return tracker.get_latest_input_channel() or "rest"
+
+
+def is_private(tracker: Tracker) -> bool:
+    """Whether only the person reads this conversation: not a Slack channel thread, where export,
+    delete and anything that reads back their stored details are refused."""
+    conversation = conversation_ids.parse(tracker.sender_id)
+    return conversation is None or conversation.private
+
+
+def refuse_unless_private(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """True (and the person told why) when this conversation is not private."""
+    if is_private(tracker):
+        return False
+    dispatcher.utter_message(response="utter_private_only")
+    return True
 
 
 @contextmanager

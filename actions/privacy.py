@@ -1,5 +1,6 @@
 """Privacy actions: "export my data" gives everything stored about the person as JSON; "delete my
-data" (after a confirmation, a rule) erases their progress rows and their conversation.
+data" (after a confirmation, a rule) erases their progress rows and their conversation. Both only
+in a private conversation (never in a Slack channel thread, which everyone in the channel reads).
 
 The conversation is erased by the tracker store when Rasa saves this turn (runner_up.conversations):
 this action only sets the slot that asks for it, after the progress rows are gone.
@@ -16,7 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, database
+from actions.common import channel_of, database, refuse_unless_private
 from runner_up.store import StoreUnavailable, repository
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class ActionExportData(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
+        if refuse_unless_private(dispatcher, tracker):
+            return []
         try:
             with database().session() as session:
                 person = repository.find_person(session, channel_of(tracker), tracker.sender_id)
@@ -69,6 +72,8 @@ class ActionDeleteData(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
+        if refuse_unless_private(dispatcher, tracker):
+            return []
         try:
             with database().session() as session:
                 person = repository.find_person(session, channel_of(tracker), tracker.sender_id)

@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import progress, say, store_back, store_unavailable
+from actions.common import is_private, progress, refuse_unless_private, say, store_back, store_unavailable
 from actions.rejection import is_skip
 from actions.steps import current_step, walk_through
 from runner_up.guidance.catalogue import load
@@ -61,7 +61,9 @@ class ActionGreet(Action):
         try:
             with progress(tracker) as (session, person):
                 now = datetime.datetime.now(datetime.timezone.utc)
-                away = person.last_seen_at is not None and now - person.last_seen_at > COMING_BACK_AFTER
+                # Not in a channel thread: the welcome back names what the person told us.
+                away = (is_private(tracker) and person.last_seen_at is not None
+                        and now - person.last_seen_at > COMING_BACK_AFTER)
                 summary = repository.summary(session, person)
         except StoreUnavailable as error:
             if not introduced:
@@ -177,6 +179,8 @@ class ActionProgressSummary(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
+        if refuse_unless_private(dispatcher, tracker):
+            return []
         try:
             with progress(tracker) as (session, person):
                 summary = repository.summary(session, person)

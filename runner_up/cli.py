@@ -1,7 +1,8 @@
 """`runner-up`: run the assistant, report on the NLU, benchmark it.
 
-    runner-up run      train if data or config changed, start the action server and Rasa
+    runner-up run      migrate, train if data or config changed (or --model PATH), start everything
     runner-up serve    one process (rasa, actions or checkins) in the foreground, for replicas
+    runner-up migrate  the progress store's schema, then conversations keyed by channel (per release)
     runner-up scale    2 Rasa + 2 action servers + 2 check-in workers on PostgreSQL and Redis, under load
     runner-up report   NLU report (emotion and stage macro-F1), see runner_up.nlu.report
     runner-up bench    benchmark (parse latency, memory, load and training time)
@@ -25,7 +26,9 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     parser = argparse.ArgumentParser(prog="runner-up", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="train when needed, then start the action server and Rasa")
+    commands.add_parser("run", help="train when needed, then start the action server and Rasa",
+                        add_help=False)
+    commands.add_parser("migrate", help="the stores to the newest schema and keys", add_help=False)
     commands.add_parser("serve", help="one process in the foreground", add_help=False)
     commands.add_parser("scale", help="the scaled-out set-up under load", add_help=False)
     commands.add_parser("report", help="NLU report", add_help=False)
@@ -38,7 +41,11 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     if args.command == "run":
         from runner_up.runner import run
 
-        return run()
+        return run(rest)
+    if args.command == "migrate":
+        from runner_up.runner import migrate_command
+
+        return migrate_command(rest)
     if args.command == "serve":
         from runner_up.runner import serve
 

@@ -15,6 +15,10 @@ The corpus is built in code (`corpus()`), each case with a channel, a kind, a na
 expected. The report is printed; `run()` also returns it as a dict (`--json` prints that).
 
     runner-up hostile --rasa-url http://localhost:5005 [--slack-secret S] [--database-url U] [--json]
+
+The REST cases send `Authorization: Bearer $RUNNER_UP_REST_TOKEN` and the checks read trackers
+with RASA_TOKEN (both from the environment, or `--rest-token` / `--api-token`); conversations are
+named as the channels key them (`rest:<sender>`, `web:<session>`, `slack:<team>:<user>`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
 import time
 import unicodedata
 import uuid
@@ -33,6 +38,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Text
 from urllib.parse import quote
 
 import requests
+
+from runner_up import conversation_ids
 
 REFUSED, ANSWERED, IGNORED = "refused", "answered", "ignored"
 FIVE_XX, ERROR = "5xx", "error"
@@ -56,8 +63,10 @@ class Case:
 
     `transport` is "http" (method, path, body, headers; for Slack, `sign` says how to sign it),
     "socketio" (the `session` sent with `session_request`, then `event` with `data`) or "frames"
-    (raw engine.io frames on a websocket). `sender` is the conversation the case would write to,
-    `stored` the text that conversation must then hold (answered cases) or None.
+    (raw engine.io frames on a websocket). `sender` is the conversation the case would write to
+    (as the channel keys it; for socket.io, the session the server confirms), `stored` the text
+    that conversation must then hold (answered cases) or None. In socket.io data, OWN_SESSION
+    stands for the session id the server confirmed.
     """
 
     channel: Text
@@ -161,6 +170,14 @@ def new_sender(prefix: Text) -> Text:
     return f"{prefix}{uuid.uuid4().hex}"
 
 
+def rest_conversation(sender: Any) -> Text:
+    """The conversation the REST channel keeps `sender`'s messages in."""
+    return f"{conversation_ids.REST}:{sender}"
+
+
+OWN_SESSION = "<the session the server confirmed>"
+
+
 def rest_body(sender: Any, message: Any) -> bytes:
     return json.dumps({"sender": sender, "message": message}).encode()
 
@@ -171,24 +188,35 @@ def rest_cases() -> List[Case]:
     for kind, name, text in odd_texts():
         sender = new_sender("hostile-rest-")
         cases.append(Case("rest", kind, name, ANSWERED, path=REST_PATH, headers=JSON,
-                          body=rest_body(sender, text), sender=sender, stored=expected_stored(text)))
+                          body=rest_body(sender, text), sender=rest_conversation(sender),
+                          stored=expected_stored(text)))
     sender = new_sender("hostile-rest-")
     cases.append(Case("rest", "unicode", "lone surrogate (JSON escape)", ANSWERED, path=REST_PATH,
-                      headers=JSON, sender=sender, stored="half \U0001F600 pair",
+                      headers=JSON, sender=rest_conversation(sender), stored="half \U0001F600 pair",
                       body=b'{"sender": "%s", "message": "half \\ud83d\\ude00 pair\\udc00"}'
                       % sender.encode()))
     for name, body in [("duplicate keys", b'{"sender": "{s}", "message": "x", "message": "hi"}'),
                        ("extra fields", b'{"sender": "{s}", "message": "hi", "admin": true}')]:
         sender = new_sender("hostile-rest-")
-        cases.append(Case("rest", "json", name, ANSWERED, path=REST_PATH, headers=JSON, sender=sender,
+        cases.append(Case("rest", "json", name, ANSWERED, path=REST_PATH, headers=JSON,
+                          sender=rest_conversation(sender),
                           body=body.replace(b"{s}", sender.encode()), stored="hi"))
     for name, sender in [("right-to-left sender", "مرحبا-" + uuid.uuid4().hex),
                          ("emoji sender", "😭-" + uuid.uuid4().hex),
                          ("numeric sender", int(time.time() * 1000)),
                          ("html sender", "<b>x</b>-" + uuid.uuid4().hex),
-                         ("sql sender", "x' OR '1'='1-" + uuid.uuid4().hex)]:
+                         ("sql sender", "x' OR '1'='1-" + uuid.uuid4().hex),
+                         ("sender naming a web chat session", "web:" + uuid.uuid4().hex),
+                         ("sender naming a Slack person", f"slack:{SLACK_TEAM}:{slack_user()}")]:
+        # Answered, in REST's own conversation `rest:<sender>`: never the one the sender names.
         cases.append(Case("rest", "sender", name, ANSWERED, path=REST_PATH, headers=JSON,
-                          body=rest_body(sender, "hello"), sender=str(sender), stored="hello"))
+                          body=rest_body(sender, "hello"), sender=rest_conversation(sender),
+                          stored="hello"))
+    sender = new_sender("hostile-rest-")
+    cases.append(Case("rest", "input_channel", "input_channel named socketio", ANSWERED, path=REST_PATH,
+                      headers=JSON, sender=rest_conversation(sender), stored="hello",
+                      body=json.dumps({"sender": sender, "message": "hello",
+                                       "input_channel": "socketio"}).encode()))
     cases += [refused_rest(kind, name, body, content_type) for kind, name, body, content_type in [
         ("size", "one letter over the limit", "x" * (MESSAGE_LENGTH + 1), None),
         ("size", "100 KB", ("they turned me down " * 6000)[:100_000], None),
@@ -224,6 +252,7 @@ def rest_cases() -> List[Case]:
         ("sender", "sender has a NUL", rest_body("{s}\x00", "hi"), None),
         ("sender", "sender has a newline", rest_body("{s}\n", "hi"), None),
         ("sender", "sender too long", rest_body("{s}" + "x" * 256, "hi"), None),
+        ("sender", "sender is missing", b'{"message": "hi"}', None),
         ("sender", "sender is a huge number", b'{"sender": 1%s, "message": "hi"}' % (b"0" * 400), None),
         ("content-type", "form-urlencoded", b"sender={s}&message=hi", "application/x-www-form-urlencoded"),
         ("content-type", "XML", b"<xml><sender>{s}</sender></xml>", "application/xml"),
@@ -249,7 +278,7 @@ def refused_rest(kind: Text, name: Text, message: Any, content_type: Optional[Te
                                  else (b"{s}", sender.encode())))
     headers = JSON if content_type is None else ({"Content-Type": content_type} if content_type else {})
     return Case("rest", kind, name, REFUSED, path=REST_PATH, headers=headers, body=body,
-                sender=sender)
+                sender=rest_conversation(sender))
 
 
 def parse_cases() -> List[Case]:
@@ -272,29 +301,21 @@ def socketio_cases() -> List[Case]:
     explanatory bot message) or ignored, never crashing the handler."""
     cases = []
     for kind, name, text in odd_texts():
-        session = uuid.uuid4().hex
-        cases.append(Case("socketio", kind, name, ANSWERED, transport="socketio",
-                          session={"session_id": session},
-                          data={"message": text, "session_id": session, "metadata": {}},
-                          sender=session, stored=expected_stored(text)))
-    session = uuid.uuid4().hex
+        cases.append(Case("socketio", kind, name, ANSWERED, transport="socketio", session={},
+                          data={"message": text, "session_id": OWN_SESSION, "metadata": {}},
+                          stored=expected_stored(text)))
     cases.append(Case("socketio", "metadata", "metadata as a JSON string", ANSWERED,
-                      transport="socketio", session={"session_id": session}, sender=session,
-                      stored="hi", data={"message": "hi", "session_id": session,
-                                         "metadata": '{"timezone": "Europe/Paris"}'}))
-    session = uuid.uuid4().hex
+                      transport="socketio", session={}, stored="hi",
+                      data={"message": "hi", "metadata": '{"timezone": "Europe/Paris"}'}))
     cases.append(Case("socketio", "shape", "message missing (Rasa reads it as empty)", ANSWERED,
-                      transport="socketio", session={"session_id": session}, sender=session,
-                      stored="", data={"session_id": session}))
+                      transport="socketio", session={}, stored="", data={"session_id": OWN_SESSION}))
+    cases.append(Case("socketio", "session", "no session id (the socket's own session)", ANSWERED,
+                      transport="socketio", session={}, stored="hi", data={"message": "hi"}))
 
     def refused(kind: Text, name: Text, make: Callable[[Text], Any]) -> Case:
-        sid = uuid.uuid4().hex
-        data = make(sid)
-        # The conversation the message would have gone to, when it names one.
-        sender = data.get("session_id") if isinstance(data, dict) else None
-        return Case("socketio", kind, name, REFUSED, transport="socketio",
-                    session={"session_id": sid}, data=data,
-                    sender=sender if isinstance(sender, str) and sender.strip() else None)
+        # Refused cases check the socket's own (confirmed) session stays empty.
+        return Case("socketio", kind, name, REFUSED, transport="socketio", session={},
+                    data=make(OWN_SESSION))
 
     def message(text: Any) -> Callable[[Text], Any]:
         return lambda sid: {"message": text, "session_id": sid, "metadata": {}}
@@ -317,7 +338,7 @@ def socketio_cases() -> List[Case]:
         refused("shape", "data is a number", lambda sid: 42),
         refused("shape", "data is null", lambda sid: None),
         refused("shape", "data is binary", lambda sid: b"\x00\xff"),
-        refused("session", "no session id", lambda sid: {"message": "hi"}),
+        refused("session", "another session's id", lambda sid: {"message": "hi", "session_id": uuid.uuid4().hex}),
         refused("session", "session id is a number",
                 lambda sid: {"message": "hi", "session_id": 12345}),
         refused("session", "session id is a list",
@@ -339,12 +360,18 @@ def socketio_cases() -> List[Case]:
                           ("session request with a number", 3),
                           ("session request with a numeric id", {"session_id": 12345}),
                           ("session request with a NUL in the id", {"session_id": "a\x00b"}),
-                          ("session request with a 10 KB id", {"session_id": "s" * 10_000})]:
+                          ("session request with a 10 KB id", {"session_id": "s" * 10_000}),
+                          ("session request naming a session id", {"session_id": uuid.uuid4().hex}),
+                          ("session request with a forged token",
+                           {"token": uuid.uuid4().hex + ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}),
+                          ("session request with a token of the wrong shape", {"token": ["x"]})]:
         # The server must still confirm a session (a fresh one), and the conversation go on in it.
         cases.append(Case("socketio", "session", name, ANSWERED, transport="socketio",
                           session=session, data={"message": "hello"}, stored="hello"))
+    cases.append(Case("socketio", "session", "a message before any session_request", REFUSED,
+                      transport="socketio", session=None, data={"message": "hi"}))
     cases.append(Case("socketio", "event", "unknown event", IGNORED, transport="socketio",
-                      session={"session_id": uuid.uuid4().hex}, event="no_such_event",
+                      session={}, event="no_such_event",
                       data={"message": "hi"}))
     frames = [("truncated packet", ['42["user_uttered", {"message": ']),
               ("event without a name", ["42[]"]),
@@ -384,6 +411,11 @@ def slack_user() -> Text:
     return SLACK_USER_PREFIX + uuid.uuid4().hex[:12].upper()
 
 
+def slack_dm(user: Text) -> Text:
+    """The conversation of `user`'s DM with the app."""
+    return conversation_ids.slack(SLACK_TEAM, user)
+
+
 def slack_cases() -> List[Case]:
     """Slack: odd texts answered; forged, stale, replayed and malformed deliveries refused or
     ignored (a replay never makes a second turn)."""
@@ -401,7 +433,7 @@ def slack_cases() -> List[Case]:
         stored = expected_stored(text)
         # Slack never delivers an empty message, and Rasa ignores one with no text.
         expect = ANSWERED if text else IGNORED
-        cases.append(case(kind, name, expect, slack_event(user, text), sender=user,
+        cases.append(case(kind, name, expect, slack_event(user, text), sender=slack_dm(user),
                           stored=stored if text else None))
     for name, sign in [("forged signature", "forged"), ("signed with another secret", "wrong-secret"),
                        ("stale (ten minutes old)", "stale"), ("from the future", "future"),
@@ -411,20 +443,20 @@ def slack_cases() -> List[Case]:
                        ("signature in upper case", "upper")]:
         user = slack_user()
         cases.append(case("signature", name, REFUSED, slack_event(user, "hello"), sign=sign,
-                          sender=user))
+                          sender=slack_dm(user)))
     cases.append(case("signature", "url_verification unsigned", REFUSED,
                       {"type": "url_verification", "challenge": "abc"}, sign=None))
     cases.append(case("handshake", "url_verification", ANSWERED,
                       {"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3g"}))
     user = slack_user()
     first = slack_event(user, "hello from a replay test")
-    cases.append(case("replay", "first delivery", ANSWERED, first, sender=user,
+    cases.append(case("replay", "first delivery", ANSWERED, first, sender=slack_dm(user),
                       stored="hello from a replay test"))
-    cases.append(case("replay", "same event id, signed again", IGNORED, first, sender=user,
+    cases.append(case("replay", "same event id, signed again", IGNORED, first, sender=slack_dm(user),
                       stored="hello from a replay test"))
     cases.append(case("replay", "exact replay of the bytes and headers", IGNORED, first,
-                      sign="replay", sender=user, stored="hello from a replay test"))
-    retry = case("replay", "Slack retry (http_timeout)", IGNORED, first, sender=user,
+                      sign="replay", sender=slack_dm(user), stored="hello from a replay test"))
+    retry = case("replay", "Slack retry (http_timeout)", IGNORED, first, sender=slack_dm(user),
                  stored="hello from a replay test")
     retry.headers.update({"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
     cases.append(retry)
@@ -436,10 +468,10 @@ def slack_cases() -> List[Case]:
     user = slack_user()
     cases.append(case("content-type", "form-encoded interactive payload", REFUSED,
                       ("payload=" + quote(json.dumps(slack_event(user, "hi")))).encode(),
-                      content_type="application/x-www-form-urlencoded", sender=user))
+                      content_type="application/x-www-form-urlencoded", sender=slack_dm(user)))
     user = slack_user()
     cases.append(case("content-type", "JSON sent as text/plain", ANSWERED, slack_event(user, "hi"),
-                      content_type="text/plain", sender=user, stored="hi"))
+                      content_type="text/plain", sender=slack_dm(user), stored="hi"))
     malformed = [("event is a string", lambda u: {**slack_event(u, "hi"), "event": "hi"}),
                  ("event is a list", lambda u: {**slack_event(u, "hi"), "event": ["hi"]}),
                  ("authorizations is a string",
@@ -455,10 +487,13 @@ def slack_cases() -> List[Case]:
                  ("user is 300 characters", lambda u: slack_event(u, "hi", user=u + "X" * 300)),
                  ("channel is an object", lambda u: slack_event(u, "hi", channel={"id": "D1"})),
                  ("thread_ts is a list", lambda u: slack_event(u, "hi", thread_ts=["1"])),
-                 ("event_id is an object", lambda u: {**slack_event(u, "hi"), "event_id": {"a": 1}})]
+                 ("event_id is an object", lambda u: {**slack_event(u, "hi"), "event_id": {"a": 1}}),
+                 ("user is not a Slack id", lambda u: slack_event(u, "hi", user="u-" + u.lower())),
+                 ("team is missing", lambda u: {**slack_event(u, "hi", team=None), "team_id": None}),
+                 ("team is not a Slack id", lambda u: {**slack_event(u, "hi"), "team_id": "T:1"})]
     for name, make in malformed:
         user = slack_user()
-        cases.append(case("shape", name, REFUSED, make(user), sender=user))
+        cases.append(case("shape", name, REFUSED, make(user), sender=slack_dm(user)))
     ignored = [("edited message", lambda u: slack_event(u, "hi", subtype="message_changed")),
                ("bot message", lambda u: slack_event(u, "hi", bot_id="B123")),
                ("from the bot itself", lambda u: slack_event(u, "hi", user=SLACK_BOT_USER)),
@@ -472,7 +507,7 @@ def slack_cases() -> List[Case]:
                 lambda u: slack_event(u, "x" * (MESSAGE_LENGTH + 1)))]
     for name, make in ignored:
         user = slack_user()
-        cases.append(case("ignored", name, IGNORED, make(user), sender=user))
+        cases.append(case("ignored", name, IGNORED, make(user), sender=slack_dm(user)))
     cases += [Case("slack", "method", f"{method} on the webhook", REFUSED, method=method,
                    path=SLACK_PATH) for method in ("GET", "PUT")]
     return cases
@@ -519,9 +554,12 @@ def slack_headers(case: Case, secret: Text, body: bytes, now: float) -> Tuple[by
 class Sender:
     """Sends cases to the Rasa server at `rasa_url`, one at a time, and classifies the answers."""
 
-    def __init__(self, rasa_url: Text, slack_secret: Text = "") -> None:
+    def __init__(self, rasa_url: Text, slack_secret: Text = "", rest_token: Text = "",
+                 api_token: Text = "") -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self.slack_secret = slack_secret
+        self.credentials = {"rest": {"Authorization": f"Bearer {rest_token}"} if rest_token else {},
+                            "api": {"Authorization": f"Bearer {api_token}"} if api_token else {}}
         self.http = requests.Session()
         self._last_slack: Optional[Tuple[bytes, Dict[Text, Text]]] = None
 
@@ -543,7 +581,7 @@ class Sender:
         return result
 
     def _send_http(self, case: Case) -> Result:
-        body, headers = case.body, dict(case.headers)
+        body, headers = case.body, {**self.credentials.get(case.channel, {}), **case.headers}
         if case.channel == "slack":
             if case.sign == "replay" and self._last_slack:
                 body, slack = self._last_slack
@@ -569,12 +607,13 @@ class Sender:
             # the server's handlers are the same for both transports.
             await client.connect(self.rasa_url, transports=["polling"],
                                  socketio_path=SOCKETIO_PATH, wait_timeout=10)
-            await client.emit("session_request", case.session)
-            session = await asyncio.wait_for(confirmed.get(), 10)
             data = case.data
-            if isinstance(data, dict) and "session_id" not in data and case.expect == ANSWERED:
-                data = {**data, "session_id": session}  # continue in the session the server gave
-                case.sender = str(session)
+            if case.session is not None:
+                await client.emit("session_request", case.session)
+                session = (await asyncio.wait_for(confirmed.get(), 10))["session_id"]
+                case.sender = conversation_ids.web(session)  # the server's, whatever was asked for
+                if isinstance(data, dict) and data.get("session_id") == OWN_SESSION:
+                    data = {**data, "session_id": session}
             await client.emit(case.event, data)
             wait = QUIET_SECONDS if case.expect == IGNORED else TURN_TIMEOUT
             try:
@@ -633,7 +672,7 @@ class Checker:
         """The texts of the user messages in `conversation`, or None if the tracker is unreadable
         (a 4xx: ids with control characters cannot even be asked for)."""
         url = f"{self.sender.rasa_url}/conversations/{quote(conversation, safe='')}/tracker"
-        response = self.sender.http.get(url, timeout=TURN_TIMEOUT)
+        response = self.sender.http.get(url, timeout=TURN_TIMEOUT, headers=self.sender.credentials["api"])
         if response.status_code >= 500:
             raise AssertionError(f"GET tracker of {conversation!r}: {response.status_code}")
         if response.status_code != 200:
@@ -714,19 +753,18 @@ class Checker:
         """Whether each channel still gives a normal turn to "hello"."""
         answers = {}
         response = self.sender.http.post(self.sender.rasa_url + REST_PATH, timeout=TURN_TIMEOUT,
+                                         headers=self.sender.credentials["rest"],
                                          json={"sender": new_sender("hostile-after-"),
                                                "message": "hello"})
         answers["rest"] = response.status_code == 200 and bool(response.json())
-        session = uuid.uuid4().hex
         result = self.sender.send(Case("socketio", "after", "hello", ANSWERED, transport="socketio",
-                                       session={"session_id": session},
-                                       data={"message": "hello", "session_id": session}))
+                                       session={}, data={"message": "hello"}))
         answers["socketio"] = result.ok
         if self.sender.slack_secret:
             user = slack_user()
             slack = Case("slack", "after", "hello", ANSWERED, path=SLACK_PATH, sign="valid",
                          headers=dict(JSON), body=json.dumps(slack_event(user, "hello")).encode(),
-                         sender=user, stored="hello")
+                         sender=slack_dm(user), stored="hello")
             answers["slack"] = self.sender.send(slack).ok and \
                 "hello" in (self._texts_when_settled(slack) or [])
         return answers
@@ -806,9 +844,9 @@ def report(summary: Dict[Text, Any]) -> Text:
 
 
 def run(rasa_url: Text, slack_secret: Text = "", database_url: Optional[Text] = None,
-        cases: Optional[List[Case]] = None) -> Dict[Text, Any]:
+        cases: Optional[List[Case]] = None, rest_token: Text = "", api_token: Text = "") -> Dict[Text, Any]:
     """Sends the corpus (or `cases`), checks the server and its stores afterwards: the summary."""
-    sender = Sender(rasa_url, slack_secret)
+    sender = Sender(rasa_url, slack_secret, rest_token, api_token)
     checker = Checker(sender, database_url)
     before = checker.tables()
     results = sender.send_all(cases if cases is not None else corpus(bool(slack_secret)))
@@ -826,7 +864,12 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
                         help="Slack's signing secret (without it, only unsigned Slack cases)")
     parser.add_argument("--database-url", help="the progress store, to check it too")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--rest-token", default=os.environ.get("RUNNER_UP_REST_TOKEN", ""),
+                        help="the REST channel's token (default: RUNNER_UP_REST_TOKEN)")
+    parser.add_argument("--api-token", default=os.environ.get("RASA_TOKEN", ""),
+                        help="Rasa's HTTP API token, to read the conversations (default: RASA_TOKEN)")
     args = parser.parse_args(argv)
-    summary = run(args.rasa_url, args.slack_secret, args.database_url)
+    summary = run(args.rasa_url, args.slack_secret, args.database_url, rest_token=args.rest_token,
+                  api_token=args.api_token)
     print(json.dumps(summary, indent=2, ensure_ascii=False) if args.json else report(summary))
     return 0 if summary["verdict"] == "pass" else 1

@@ -17,9 +17,10 @@ import yaml
 from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT, apply_process_defaults
 from tests.fake_slack import SIGNING_SECRET, FakeSlack
-from tests.launch import Servers, rasa_and_actions
+from tests.launch import Servers, rasa_and_actions, use_test_secrets
 
 apply_process_defaults()
+use_test_secrets()  # every process a test starts inherits this run's secrets
 
 # The progress-store fixtures (db, empty_url, backend: SQLite and PostgreSQL) for every test module.
 pytest_plugins = ["tests.store_fixtures"]

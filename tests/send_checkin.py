@@ -3,11 +3,14 @@ trigger_intent with their channel, the action's stamp). The browser test calls i
 
     python -m tests.send_checkin DATABASE_URL RASA_URL CHANNEL SENDER_ID [COMPANY]
 
-Prints the check-in's final status and exits 0 only when it was sent.
+SENDER_ID is the conversation id (`web:<session>`, `slack:<team>:<user>`); Rasa's API token is
+RASA_TOKEN from the environment, sent as the scheduler sends it. Prints the check-in's final status
+and exits 0 only when it was sent.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -26,7 +29,7 @@ def send_checkin(database_url: str, rasa_url: str, channel: str, sender_id: str,
             person = repository.get_or_create_person(session, channel, sender_id)
             rejection = repository.record_rejection(session, person, company=company)
             checkin_id = queue.schedule(session, person, rejection, utcnow()).id
-        worker = Worker(database, RasaDelivery(rasa_url), threads=1)
+        worker = Worker(database, RasaDelivery(rasa_url, os.environ.get("RASA_TOKEN")), threads=1)
         try:
             return worker.send_now(checkin_id) or "not pending"
         finally:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from runner_up.runner import BIN, Processes
@@ -54,13 +53,10 @@ class Assistant:
         self.processes.stop()
 
     def say(self, sender: str, text: str) -> List[Dict]:
-        response = requests.post(f"{self.urls.rasa_url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": text}, timeout=60)
-        assert response.status_code == 200, response.text[:300]
-        return response.json()
+        return self.urls.say(sender, text)
 
     def bot_texts(self, sender: str) -> List[str]:
-        tracker = requests.get(f"{self.urls.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+        tracker = self.urls.tracker(f"rest:{sender}")
         return [e.get("text") or "" for e in tracker["events"] if e["event"] == "bot"]
 
     def count(self, table) -> int:

@@ -48,7 +48,7 @@ def test_a_rejection_from_first_contact_to_a_step_done(servers) -> None:
 
     database = Database(servers.database_url)
     with database.session() as session:
-        person = repository.get_or_create_person(session, "rest", who)
+        person = repository.get_or_create_person(session, "rest", f"rest:{who}")
         rejection = session.scalars(select(Rejection).where(Rejection.person == person)).one()
         assert rejection.company == "Acme" and rejection.interviewer is None
         assert rejection.happened_on == heard_on
@@ -73,7 +73,7 @@ def test_after_a_crisis_a_yes_to_checking_in_schedules_one(servers) -> None:
 
     database = Database(servers.database_url)
     with database.session() as session:
-        person = repository.get_or_create_person(session, "rest", who)
+        person = repository.get_or_create_person(session, "rest", f"rest:{who}")
         (checkin,) = session.scalars(select(Checkin).where(Checkin.person == person)).all()
         assert person.checkin_consent is True and checkin.status == "pending"
         assert checkin.rejection is None, "no interview was told: the check-in is about them"
@@ -96,7 +96,7 @@ def test_coming_back_days_later_is_greeted_with_what_was_said(servers) -> None:
     who = sender()
     database = Database(servers.database_url)
     with database.session() as session:
-        person = repository.get_or_create_person(session, "rest", who)
+        person = repository.get_or_create_person(session, "rest", f"rest:{who}")
         repository.record_rejection(session, person, company="Globex")
         person.last_seen_at = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=4)
     database.dispose()
@@ -128,20 +128,20 @@ def test_export_then_delete_my_data_leaves_nothing_behind(servers) -> None:
 
     database = Database(servers.database_url)
     with database.session() as session:
-        gone = repository.find_person(session, "rest", who).id
+        gone = repository.find_person(session, "rest", f"rest:{who}").id
     assert texts(servers.say(who, "delete my data")) == list(variants("utter_ask_delete_confirm"))
     assert texts(servers.say(who, "yes")) == list(variants("utter_data_deleted"))
 
     with database.session() as session:
-        assert repository.find_person(session, "rest", who) is None
-        assert repository.find_person(session, "rest", other) is not None
+        assert repository.find_person(session, "rest", f"rest:{who}") is None
+        assert repository.find_person(session, "rest", f"rest:{other}") is not None
         for table in Base.metadata.sorted_tables:  # every table: nothing of theirs is left
             key = table.c.id if table.name == "people" else table.c.get("person_id")
             assert key is not None, f"{table.name} is not tied to a person: check what it keeps"
             assert session.scalar(select(func.count()).select_from(table).where(key == gone)) == 0, table.name
     database.dispose()
     conversations = sqlite3.connect(servers.tracker_db)
-    assert conversations.execute("select count(*) from events where sender_id = ?", (who,)).fetchone() == (0,)
-    assert conversations.execute("select count(*) from events where sender_id = ?", (other,)).fetchone()[0] > 10
+    assert conversations.execute("select count(*) from events where sender_id = ?", (f"rest:{who}",)).fetchone() == (0,)
+    assert conversations.execute("select count(*) from events where sender_id = ?", (f"rest:{other}",)).fetchone()[0] > 10
     conversations.close()
     assert texts(servers.say(who, "hello")) == list(variants("utter_greet")), "a blank page"

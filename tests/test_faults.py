@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -21,12 +22,12 @@ import requests
 from sqlalchemy import create_engine, select, text
 
 from runner_up.channels.action_failures import FALLBACK_TEXT
-from runner_up.runner import BIN, Processes, free_port
+from runner_up.runner import Processes, free_port
 from runner_up.settings import ROOT
 from runner_up.store.db import Database
 from runner_up.store.models import Rejection
 from tests.dialogue import answer_the_form, texts, variants
-from tests.launch import rasa_and_actions
+from tests.launch import rasa_and_actions, rest_headers
 
 APOLOGY = variants("utter_action_failed") | {FALLBACK_TEXT}
 UNNAMED = "They turned me down this morning for the analyst job and I'm absolutely gutted"
@@ -43,7 +44,7 @@ def record(line: str) -> None:
 
 
 def say(rasa_url: str, sender: str, message: str) -> List[Dict]:
-    response = requests.post(f"{rasa_url}/webhooks/rest/webhook",
+    response = requests.post(f"{rasa_url}/webhooks/rest/webhook", headers=rest_headers(),
                              json={"sender": sender, "message": message}, timeout=60)
     assert response.status_code == 200, response.text[:300]
     return response.json()
@@ -77,7 +78,7 @@ def test_the_action_server_killed_mid_conversation(trained_model: Path, tmp_path
         record(f"action server killed: the apology came after {took * 1000:.0f} ms")
 
         port = servers.action_url.rsplit(":", 1)[1]
-        actions = processes.start("actions-again", [str(BIN / "rasa"), "run", "actions", "--port", port],
+        actions = processes.start("actions-again", [sys.executable, "-m", "runner_up.action_server", "--port", port],
                                   env={"DATABASE_URL": progress})
         processes.wait_until("actions-again", actions, f"{servers.action_url}/health", limit=120)
         again = texts(say(servers.rasa_url, who, "skip"))
@@ -225,7 +226,7 @@ def test_postgresql_restarted_loses_no_acknowledged_write(trained_model: Path, t
         for who, messages in acknowledged.items():
             stored = [row[0] for row in connection.execute(text(
                 "SELECT data::json->>'text' FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
-                {"s": who})]
+                {"s": f"rest:{who}"})]
             assert in_order(messages, stored), (who, stored, messages)
     events.dispose()
     database = Database(progress)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections import Counter
 from types import SimpleNamespace
 from typing import Any, Dict
@@ -15,10 +16,11 @@ from rasa.server import ErrorResponse
 from sanic.exceptions import InvalidUsage, PayloadTooLarge
 
 from runner_up import hostile
-from runner_up.channels import rest
+from runner_up.channels import http_api, rest
 from runner_up.channels.slack import TOO_LONG, envelope_problem, message_problem
-from runner_up.channels.webchat import WebChatInput, checked_metadata, requested_session
+from runner_up.channels.webchat import WebChatInput, checked_metadata
 from tests.fake_slack import SIGNING_SECRET, dm_channel, signature
+from tests.launch import rest_headers
 
 # --- The corpus itself ---
 
@@ -105,7 +107,7 @@ def test_a_message_over_the_limit_is_refused_with_413_and_says_the_limit() -> No
     (b'{"message": "hi"}', "must be text"),
 ])
 def test_parse_bodies_rasa_would_fail_on_are_named(body: bytes, problem: Any) -> None:
-    found = rest.parse_body_problem(body)
+    found = http_api.parse_body_problem(body)
     assert (found is None) if problem is None else (problem in found)
 
 
@@ -121,14 +123,14 @@ def request_for(conversation_id: str) -> SimpleNamespace:
 ])
 def test_conversation_ids_are_read_unquoted(sent: str, read: str) -> None:
     request = request_for(sent)
-    asyncio.run(rest.unquote_conversation_id(request))
+    asyncio.run(http_api.unquote_conversation_id(request))
     assert request.match_info["conversation_id"] == read
 
 
 @pytest.mark.parametrize("sent", ["a%00b", "%ff%fe", "x%0A"])
 def test_conversation_ids_with_control_characters_or_bad_utf8_are_refused(sent: str) -> None:
     with pytest.raises(ErrorResponse) as refused:
-        asyncio.run(rest.unquote_conversation_id(request_for(sent)))
+        asyncio.run(http_api.unquote_conversation_id(request_for(sent)))
     assert refused.value.status == 400
 
 
@@ -153,12 +155,16 @@ def test_slack_envelopes_of_the_wrong_shape_are_named(payload: Dict, problem: An
     ({"user": 42}, '"event.user"'),
     ({"user": "U1\x00"}, '"event.user"'),
     ({"user": "U" * 300}, '"event.user"'),
+    ({"user": "u-lower"}, '"event.user"'),
+    ({"team": None}, '"team_id"'),
+    ({"team": "T:1"}, '"team_id"'),
     ({"channel": {"id": "D1"}}, '"event.channel"'),
     ({"thread_ts": ["1"]}, '"event.thread_ts"'),
 ])
 def test_slack_messages_of_the_wrong_shape_are_named(changes: Dict, problem: Any) -> None:
-    event = {"type": "message", "text": "hi", "user": "U1", "channel": "D1", "ts": "1.2", **changes}
-    found = message_problem(event)
+    event = {"type": "message", "text": "hi", "user": "U1", "channel": "D1", "ts": "1.2", "team": "T1",
+             **changes}
+    found = message_problem({"event": event})
     assert (found is None) if problem is None else (problem in found)
 
 
@@ -177,38 +183,37 @@ def test_webchat_metadata_that_is_not_a_small_object_is_refused(metadata: Any) -
         checked_metadata(metadata)
 
 
-@pytest.mark.parametrize("data, session", [
-    ({"session_id": "abc123"}, "abc123"), ({"session_id": "a\x00b"}, None),
-    ({"session_id": 12345}, None), ({"session_id": "s" * 300}, None), ({"session_id": "  "}, None),
-    ("abc", None), (["x"], None), (None, None), ({}, None),
-])
-def test_a_session_request_keeps_only_a_usable_id(data: Any, session: Any) -> None:
-    assert requested_session(data) == session
-
-
 def webchat() -> WebChatInput:
     return WebChatInput(user_message_evt="user_uttered", bot_message_evt="bot_uttered",
                         session_persistence=True, metadata_key="metadata")
 
 
+SESSION = "0123456789abcdef" * 2
+BOUND = f"web:{SESSION}"
+
+
 def test_a_webchat_message_is_checked_like_a_rest_message() -> None:
-    message = webchat().user_message("sid", {"message": "rejected\x00 again", "session_id": "s1",
+    message = webchat().user_message(BOUND, {"message": "rejected\x00 again", "session_id": SESSION,
                                              "metadata": '{"timezone": "UTC"}'})
     assert (message.text, message.sender_id, message.metadata) == \
-        ("rejected again", "s1", {"timezone": "UTC"})
+        ("rejected again", BOUND, {"timezone": "UTC"})
+    assert webchat().user_message(BOUND, {"message": "hi"}).sender_id == BOUND, "the socket's session"
 
 
-@pytest.mark.parametrize("data, why", [
-    ("hi", "send an object"), (["hi"], "send an object"), (None, "send an object"),
-    ({"message": "hi"}, "session_id"), ({"message": "hi", "session_id": 5}, "session_id"),
-    ({"message": "hi", "session_id": "a\nb"}, "control characters"),
-    ({"message": 5, "session_id": "s"}, "must be text"),
-    ({"message": "x" * 10_001, "session_id": "s"}, "10,000"),
-    ({"message": "hi", "session_id": "s", "metadata": "{"}, "metadata"),
+@pytest.mark.parametrize("bound, data, why", [
+    (BOUND, "hi", "send an object"), (BOUND, ["hi"], "send an object"), (BOUND, None, "send an object"),
+    (None, {"message": "hi"}, "no session yet"),
+    (None, {"message": "hi", "session_id": SESSION}, "no session yet"),
+    (BOUND, {"message": "hi", "session_id": "f" * 32}, "not given that session"),
+    (BOUND, {"message": "hi", "session_id": 5}, "not given that session"),
+    (BOUND, {"message": "hi", "session_id": "a\nb"}, "not given that session"),
+    (BOUND, {"message": 5}, "must be text"),
+    (BOUND, {"message": "x" * 10_001}, "10,000"),
+    (BOUND, {"message": "hi", "metadata": "{"}, "metadata"),
 ])
-def test_a_webchat_message_that_cannot_be_answered_says_why(data: Any, why: str) -> None:
+def test_a_webchat_message_that_cannot_be_answered_says_why(bound: Any, data: Any, why: str) -> None:
     with pytest.raises(Exception, match=why):
-        webchat().user_message("sid", data)
+        webchat().user_message(bound, data)
 
 
 # --- The corpus against the real server ---
@@ -216,7 +221,8 @@ def test_a_webchat_message_that_cannot_be_answered_says_why(data: Any, why: str)
 
 @pytest.fixture(scope="module")
 def summary(servers) -> Dict:
-    result = hostile.run(servers.rasa_url, SIGNING_SECRET, servers.database_url)
+    result = hostile.run(servers.rasa_url, SIGNING_SECRET, servers.database_url,
+                         rest_token=os.environ["RUNNER_UP_REST_TOKEN"], api_token=os.environ["RASA_TOKEN"])
     print(hostile.report(result))
     return result
 
@@ -269,7 +275,7 @@ def test_a_slack_message_over_the_limit_is_explained_to_its_author(servers, fake
 
 @pytest.mark.slow
 def test_rest_refuses_an_over_long_message_with_413(servers) -> None:
-    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", timeout=60,
+    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", timeout=60, headers=rest_headers(),
                              json={"sender": "too-long", "message": "x" * 100_000})
     assert response.status_code == 413
     assert "10,000" in response.text

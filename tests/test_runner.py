@@ -1,21 +1,82 @@
-"""The run command's process handling: clear errors when a process fails, both stopped at the end."""
+"""The run command's process handling: clear errors when a process fails, both stopped at the end;
+its secrets and what each process refuses to start without."""
 
 from __future__ import annotations
 
+import os
+import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from runner_up.runner import Processes, StartupError, write_endpoints
+from runner_up import tokens
+from runner_up.runner import BIN, Processes, StartupError, rasa_arguments, write_endpoints
 from runner_up.settings import Settings
 
 
-def test_endpoints_point_at_the_configured_action_server(tmp_path: Path) -> None:
+def test_endpoints_point_at_the_configured_action_server_with_the_shared_secret(tmp_path: Path) -> None:
     settings = Settings(host="127.0.0.1", rasa_port=6005, action_port=6055, var_dir=tmp_path)
-    endpoints = yaml.safe_load(write_endpoints(settings, {}).read_text())
-    assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:6055/webhook"}
+    path = write_endpoints(settings, {})
+    endpoints = yaml.safe_load(path.read_text())
+    assert endpoints["action_endpoint"] == {
+        "url": "http://127.0.0.1:6055/webhook",
+        "headers": {"X-Runner-Up-Action-Secret": "${RUNNER_UP_ACTION_SECRET}"}}
+    assert os.environ["RUNNER_UP_ACTION_SECRET"] not in path.read_text(), "a reference, not the secret"
+
+
+def test_rasa_always_gets_the_token_and_no_cors(tmp_path: Path) -> None:
+    settings = Settings(host="127.0.0.1", rasa_port=6005, action_port=6055, var_dir=tmp_path)
+    arguments = rasa_arguments(settings, "models", "a-token-of-32-characters-or-more", {})
+    assert "--auth-token=a-token-of-32-characters-or-more" in arguments
+    assert "--cors" not in arguments and "--enable-api" in arguments
+
+
+def test_run_makes_each_secret_once_readable_by_its_owner_only(tmp_path: Path) -> None:
+    env: dict = {}
+    first = tokens.keep_all(tmp_path, env)
+    assert set(env) == {"RASA_TOKEN", "RUNNER_UP_WEBCHAT_SECRET", "RUNNER_UP_ACTION_SECRET"}
+    for secret in first.values():
+        assert secret.path is not None and stat.S_IMODE(secret.path.stat().st_mode) == 0o600
+        assert len(secret.value) >= 40
+    assert stat.S_IMODE((tmp_path / "secrets").stat().st_mode) == 0o700
+    again = tokens.keep_all(tmp_path, {})
+    assert {k: v.value for k, v in again.items()} == {k: v.value for k, v in first.items()}, "kept"
+    assert len({secret.value for secret in first.values()}) == 3, "each its own"
+    from_env = tokens.keep_all(tmp_path, {"RASA_TOKEN": "set-by-the-operator-0123456789"})
+    assert from_env["RASA_TOKEN"].path is None and from_env["RASA_TOKEN"].value == "set-by-the-operator-0123456789"
+
+
+@pytest.mark.parametrize("value, why", [(None, "not set"), ("", "not set"), ("change-me", "placeholder"),
+                                        ("change-me-too", "placeholder"), ("short", "shorter")])
+def test_serve_refuses_to_start_without_a_usable_token(value, why: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"}
+    env["RUNNER_UP_VAR_DIR"] = str(tmp_path)
+    if value is not None:
+        env["RASA_TOKEN"] = value
+    for process in ("rasa", "checkins"):
+        done = subprocess.run([str(BIN / "runner-up"), "serve", process], env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 2, (process, done.stdout[-500:], done.stderr[-500:])
+        assert "RASA_TOKEN" in done.stderr and why in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_the_action_server_refuses_to_start_without_its_secret(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "RUNNER_UP_ACTION_SECRET"}
+    done = subprocess.run([sys.executable, "-m", "runner_up.action_server", "--port", "9"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "RUNNER_UP_ACTION_SECRET is not set" in done.stderr, done.stderr
+
+
+def test_secrets_are_compared_whole() -> None:
+    assert tokens.matches("abc", "abc")
+    assert not tokens.matches("abd", "abc") and not tokens.matches("ab", "abc")
+    assert not tokens.matches("", "") and not tokens.matches(None, "abc") and not tokens.matches("x", None)
+    assert tokens.bearer("Bearer  t0k ") == "t0k" and tokens.bearer("bearer t") == "t"
+    assert tokens.bearer("Basic dXNlcg==") is None and tokens.bearer(None) is None and tokens.bearer("Bearer") is None
 
 
 def test_conversations_are_kept_in_a_sqlite_file_under_var(tmp_path: Path) -> None:

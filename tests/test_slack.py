@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
-import requests
 import yaml
 from rasa.core.channels.channel import UserMessage
 
+from runner_up import conversation_ids
 from runner_up.channels import credentials, write_credentials
 from runner_up.channels.slack import InMemorySeenEvents, RedisSeenEvents, SlackInput
 from runner_up.settings import ROOT
@@ -30,6 +30,7 @@ from tests.launch import Servers, free_port
 from tests.fake_slack import (
     BOT_ID,
     BOT_USER,
+    TEAM,
     FakeSlack,
     deliver,
     direct_message,
@@ -53,17 +54,20 @@ def webhook(servers: Servers) -> str:
     return f"{servers.rasa_url}/webhooks/slack/webhook"
 
 
-def user_texts(servers: Servers, sender: str) -> List[str]:
-    """What `sender` said, as Rasa stored it."""
-    reply = requests.get(f"{servers.rasa_url}/conversations/{sender}/tracker", timeout=30)
-    assert reply.status_code == 200, reply.text[:500]
-    return [event.get("text") for event in reply.json()["events"] if event["event"] == "user"]
+def dm(user: str) -> str:
+    """The conversation id of `user`'s DM with the app."""
+    return conversation_ids.slack(TEAM, user)
 
 
-def wait_until_stored(servers: Servers, sender: str, text: str, timeout: float = 90) -> List[str]:
-    """Polls the tracker until Rasa stored `text` from `sender` (it stores after replying)."""
+def user_texts(servers: Servers, conversation: str) -> List[str]:
+    """What the person said in `conversation`, as Rasa stored it."""
+    return [event.get("text") for event in servers.tracker(conversation)["events"] if event["event"] == "user"]
+
+
+def wait_until_stored(servers: Servers, conversation: str, text: str, timeout: float = 90) -> List[str]:
+    """Polls the tracker until Rasa stored `text` in `conversation` (it stores after replying)."""
     deadline = time.monotonic() + timeout
-    while text not in (said := user_texts(servers, sender)):
+    while text not in (said := user_texts(servers, conversation)):
         assert time.monotonic() < deadline, f"{text!r} not handled within {timeout} s: {said}"
         time.sleep(0.2)
     return said
@@ -74,7 +78,7 @@ def barrier(servers: Servers, user: str) -> Dict[str, str]:
     thread_ts = new_ts()
     reply = deliver(webhook(servers), direct_message(user, "thank you", thread_ts=thread_ts))
     assert reply.status_code == 200, reply.text
-    wait_until_stored(servers, user, "thank you")
+    wait_until_stored(servers, dm(user), "thank you")
     return {"channel": dm_channel(user), "thread_ts": thread_ts}
 
 
@@ -117,7 +121,8 @@ def test_mention_is_answered_in_a_thread_in_that_channel(servers: Servers,
     post = fake_slack.wait_for_posts(channel)[0]
     assert post.args["text"] == GREETING
     assert post.args["thread_ts"] == event["event"]["ts"]
-    assert wait_until_stored(servers, user, "hello") == ["hello"], "the bot's own mention is cut"
+    thread = conversation_ids.slack(TEAM, user, channel, event["event"]["ts"])
+    assert wait_until_stored(servers, thread, "hello") == ["hello"], "the bot's own mention is cut"
     assert not fake_slack.posts(dm_channel(user))
 
 
@@ -145,7 +150,7 @@ def test_forged_or_replayed_requests_are_refused(servers: Servers, fake_slack: F
     assert reply.status_code == 401, reply.text
 
     thread = barrier(servers, user)
-    assert user_texts(servers, user) == ["thank you"], "the refused message never reached Rasa"
+    assert user_texts(servers, dm(user)) == ["thank you"], "the refused message never reached Rasa"
     posts = fake_slack.posts(dm_channel(user))
     assert posts, "the barrier was answered"
     assert all(post.args.get("thread_ts") == thread["thread_ts"] for post in posts)
@@ -158,7 +163,7 @@ def test_a_retried_event_is_answered_once(servers: Servers, fake_slack: FakeSlac
     user = person()
     event = direct_message(user, "hello")
     assert deliver(webhook(servers), event).status_code == 200
-    wait_until_stored(servers, user, "hello")
+    wait_until_stored(servers, dm(user), "hello")
     answered = len(fake_slack.posts(dm_channel(user)))
     assert answered >= 1
 
@@ -168,7 +173,7 @@ def test_a_retried_event_is_answered_once(servers: Servers, fake_slack: FakeSlac
         assert retry.headers.get("X-Slack-No-Retry") == "1"
 
     thread = barrier(servers, user)
-    assert user_texts(servers, user) == ["hello", "thank you"]
+    assert user_texts(servers, dm(user)) == ["hello", "thank you"]
     unthreaded = [post for post in fake_slack.posts(dm_channel(user))
                   if post.args.get("thread_ts") != thread["thread_ts"]]
     assert len(unthreaded) == answered, "no second reply to the retried event"
@@ -191,7 +196,7 @@ def test_own_messages_and_edits_are_not_answered(servers: Servers, fake_slack: F
         assert reply.status_code == 200, reply.text  # acknowledged, so Slack does not retry
 
     thread = barrier(servers, user)
-    assert user_texts(servers, user) == ["thank you"]
+    assert user_texts(servers, dm(user)) == ["thank you"]
     assert all(post.args.get("thread_ts") == thread["thread_ts"]
                for post in fake_slack.posts(dm_channel(user)))
 
@@ -203,16 +208,16 @@ def test_a_check_in_is_posted_to_the_persons_dm(servers: Servers, fake_slack: Fa
     from tests.send_checkin import send_checkin
 
     user = person()
-    assert send_checkin(servers.database_url, servers.rasa_url, "slack", user, "Initech") == "sent"
+    assert send_checkin(servers.database_url, servers.rasa_url, "slack", dm(user), "Initech") == "sent"
 
     opened = [call for call in fake_slack.calls
               if call.method == "conversations.open" and call.args.get("users") == user]
     assert len(opened) == 1 and opened[0].response["ok"]
-    dm = opened[0].response["channel"]["id"]
-    assert dm != user
+    dm_id = opened[0].response["channel"]["id"]
+    assert dm_id != user
     check_ins = {v["text"].format(company="Initech") for v in DOMAIN["responses"]["utter_checkin"]
                  if not v.get("condition")}
-    assert [post.args["text"] for post in fake_slack.posts(dm)] in ([t] for t in check_ins)
+    assert [post.args["text"] for post in fake_slack.posts(dm_id)] in ([t] for t in check_ins)
     assert not [call for call in fake_slack.calls
                 if call.method == "chat.postMessage" and call.args.get("channel") == user]
 

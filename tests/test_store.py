@@ -69,7 +69,7 @@ def new_person(db: Database, sender_id: str = "user-1") -> Person:
 def test_upgrade_head_gives_the_schema_of_the_models(db: Database) -> None:
     with db.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == "0003"
     assert table_names(db) == set(Base.metadata.tables) | {"alembic_version"}
 
 
@@ -124,7 +124,7 @@ def test_alembic_env_reads_database_url(empty_url: str, monkeypatch: pytest.Monk
 def test_alembic_ini_points_at_the_packaged_migrations() -> None:
     script = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
     assert Path(script.dir) == MIGRATIONS_DIR
-    assert script.get_current_head() == "0002"
+    assert script.get_current_head() == "0003"
 
 
 def test_default_database_is_a_sqlite_file_in_the_var_dir(

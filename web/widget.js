@@ -4,8 +4,9 @@
 (() => {
   'use strict';
 
-  const STORAGE_KEY = 'runner-up-session-id';
-  const SESSION_ID = /^[0-9a-f]{32}$/;
+  // The server issues the session and a token signed for it; the token (not the bare id) is what
+  // lets this browser back into its conversation, and it is kept only here.
+  const STORAGE_KEY = 'runner-up-session-token';
   const log = document.getElementById('log');
   const status = document.getElementById('status');
   const form = document.getElementById('composer');
@@ -13,32 +14,25 @@
   // Check-ins are sent in the person's own time zone.
   const metadata = { timezone: Intl.DateTimeFormat().resolvedOptions().timeZone };
 
-  const sessionId = storedSessionId();
+  let session = { id: null, token: storedToken() };
   let shown = [];      // the messages on the page, {from, text}, in order
   let joined = false;  // in the session's room, history loaded: the person can send
   let loading = false; // history requested: live messages wait in `pending`
   let pending = [];
   let greeted = false;
 
-  // uuid4().hex, as Rasa makes them; crypto.randomUUID would need https off localhost.
-  function newSessionId() {
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  function storedToken() {
+    try {
+      return localStorage.getItem(STORAGE_KEY);
+    } catch (_) {
+      return null; // storage blocked: this visit gets a conversation of its own
+    }
   }
 
-  // The same id after a reload is what keeps the conversation (it is Rasa's sender id).
-  function storedSessionId() {
-    let id = null;
-    try {
-      id = localStorage.getItem(STORAGE_KEY);
-    } catch (_) { /* storage blocked: this visit gets a conversation of its own */ }
-    if (!SESSION_ID.test(id || '')) {
-      id = newSessionId();
-      try { localStorage.setItem(STORAGE_KEY, id); } catch (_) { /* as above */ }
-    }
-    return id;
+  // The same token after a reload is what keeps the conversation.
+  function keep(confirmed) {
+    session = { id: confirmed.session_id, token: confirmed.token };
+    try { localStorage.setItem(STORAGE_KEY, confirmed.token); } catch (_) { /* as above */ }
   }
 
   function setStatus(text) {
@@ -133,7 +127,7 @@
 
   // Rasa gets `text`; the person sees `label` (a quick reply's title, not its payload; null: nothing).
   function send(text, label = text) {
-    socket.emit('user_uttered', { message: text, session_id: sessionId, metadata });
+    socket.emit('user_uttered', { message: text, metadata });
     if (label !== null) show({ from: 'user', text: label, timestamp: Date.now() / 1000 });
   }
 
@@ -160,7 +154,9 @@
     loading = true;
     pending = [];
     try {
-      const response = await fetch(`history/${sessionId}`, { cache: 'no-store' });
+      const response = await fetch(`history/${session.id}`, {
+        cache: 'no-store', headers: { Authorization: `Bearer ${session.token}` },
+      });
       if (!response.ok) throw new Error(`history: HTTP ${response.status}`);
       const { messages } = await response.json();
       // After a reconnect, only what is new is added, so the log is not read out again.
@@ -190,10 +186,15 @@
   const socket = io({ path: '/socket.io' });
 
   socket.on('connect', () => {
-    // A new connection is a new socket: ask again to join the session's room.
-    socket.emit('session_request', { session_id: sessionId });
+    // A new connection is a new socket: ask again to join the session (a fresh one without a token).
+    socket.emit('session_request', { token: session.token });
   });
-  socket.on('session_confirm', async () => {
+  socket.on('session_confirm', async (confirmed) => {
+    if (session.id && confirmed.session_id !== session.id) {
+      log.replaceChildren(); // the token was refused: a new conversation, not the old one's log
+      shown = [];
+    }
+    keep(confirmed);
     // Sending waits for the history, which would otherwise be drawn over a message just typed.
     await loadHistory();
     joined = socket.connected;

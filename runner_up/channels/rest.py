@@ -1,6 +1,15 @@
-"""Rasa's REST channel, with its input checked: a request Rasa would fail on (a body that is not a
-JSON object, a message that is not text, a sender id the progress store cannot key on) gets a 400
-that says what is wrong, instead of a 500 or a turn that silently fails in the action server.
+"""Rasa's REST channel (tests and tools), behind a bearer token, with its input checked.
+
+- Every request needs `Authorization: Bearer $RUNNER_UP_REST_TOKEN` (compared in constant time):
+  with the variable unset on the server the channel refuses everything (403), a missing or wrong
+  token gets 401.
+- The conversation is `rest:<sender>` (runner_up/conversation_ids.py): REST can name only REST
+  conversations, never a web chat session or a Slack person, whatever `sender` or
+  `input_channel` the body says.
+- A request Rasa would fail on (a body that is not a JSON object, a message that is not text, a
+  sender id the progress store cannot key on) gets a 400 that says what is wrong.
+- A turn that cannot run (a store down) is answered by runner_up/channels/fail_safe.py, and the
+  answer comes with 503: the client knows that nothing was stored.
 
 The checks every channel shares live here too (the web chat and Slack import them):
 
@@ -10,38 +19,37 @@ The checks every channel shares live here too (the web chat and Slack import the
   escape can produce and no UTF-8 store can hold), are dropped from the text: PostgreSQL refuses
   NUL in text, and no person means them;
 - a sender id is 1 to 255 characters without control characters (the progress store's key).
-
-The channel also registers two request middlewares for the whole app (Rasa's HTTP API): a check
-of `POST /model/parse` bodies (Rasa 3.6 answers 500 to a body that is not a JSON object with a
-"text", which is the client's error), and the decoding of percent-encoded conversation ids.
 """
 
 from __future__ import annotations
 
-import json
+import logging
+import os
 import unicodedata
-from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
-from urllib.parse import unquote
 
 from rasa.core.channels import rest
-from rasa.core.channels.channel import UserMessage
-from sanic import Blueprint, Sanic
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from runner_up.channels import action_failures
+from runner_up import conversation_ids, tokens
+from runner_up.channels import action_failures, http_api
+from runner_up.channels.fail_safe import Turns
 
 action_failures.install()  # the person hears when an action cannot run
 
-SENDER_LENGTH = 255  # the progress store's key (people.sender_id)
+logger = logging.getLogger(__name__)
+
+SENDER_LENGTH = conversation_ids.LENGTH  # the progress store's key (people.sender_id)
 MESSAGE_LENGTH = 10_000
 SHAPE = 'The body must be a JSON object: {"sender": "<your id>", "message": "<text>"}.'
 JSON_ONLY = 'The body must be JSON, sent with "Content-Type: application/json".'
-PARSE_PATH = "/model/parse"
-PARSE_SHAPE = 'The body must be a JSON object with the text to parse: {"text": "<text>"}.'
 KEPT_CONTROLS = "\t\n\r"
+# Seconds a client should wait before sending a turn again that failed for a store outage.
+RETRY_AFTER = "60"
 
 
 def body_of(request: Request) -> Dict[Text, Any]:
@@ -58,15 +66,15 @@ def body_of(request: Request) -> Dict[Text, Any]:
     return body
 
 
-def checked_sender(sender: Any) -> Optional[Text]:
-    """The sender id as text; None (Rasa's "default" conversation) when not given."""
+def checked_sender(sender: Any, length: int = SENDER_LENGTH) -> Optional[Text]:
+    """The sender id as text; None when not given."""
     if sender is None:
         return None
     if isinstance(sender, bool) or not isinstance(sender, (str, int)):
         raise InvalidUsage('"sender" must be text.')
     sender = str(sender)
-    if not sender.strip() or len(sender) > SENDER_LENGTH:
-        raise InvalidUsage(f'"sender" must be 1 to {SENDER_LENGTH} characters.')
+    if not sender.strip() or len(sender) > length:
+        raise InvalidUsage(f'"sender" must be 1 to {length} characters.')
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in sender):
         raise InvalidUsage('"sender" must not contain control characters.')
     return sender
@@ -88,79 +96,64 @@ def checked_message(message: Any) -> Text:
     return clean_message(message)
 
 
-def parse_body_problem(body: bytes) -> Optional[Text]:
-    """Why Rasa's /model/parse would fail on `body` (None if it would not): it reads `text` (or
-    the first item of a list of texts, the emulators' form) from a JSON object."""
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        return PARSE_SHAPE
-    if not isinstance(data, dict):
-        return PARSE_SHAPE
-    text = data.get("text")
-    if isinstance(text, list):
-        text = text[0] if text else None
-    if not isinstance(text, str):
-        return '"text" must be text: {"text": "<text>"}.'
+def refusal(token: Optional[Text], authorization: Optional[Text]) -> Optional[HTTPResponse]:
+    """The answer to a request without the REST token (None when it has it)."""
+    if not token:
+        return response.json({"error": "The REST channel is turned off: the server has no "
+                                       "RUNNER_UP_REST_TOKEN."}, status=403)
+    if not tokens.matches(tokens.bearer(authorization), token):
+        return response.json({"error": "The REST channel needs 'Authorization: Bearer "
+                                       "<RUNNER_UP_REST_TOKEN>'."},
+                             status=401, headers={"WWW-Authenticate": 'Bearer realm="rest"'})
     return None
 
 
-async def refuse_malformed_parse(request: Request) -> Optional[HTTPResponse]:
-    """App-wide request middleware: a 400 in Rasa's error format for a malformed /model/parse body
-    (Rasa's handler turns any failure to read the body into a 500)."""
-    if request.method != "POST" or request.path != PARSE_PATH:
-        return None
-    problem = parse_body_problem(request.body)
-    if problem is None:
-        return None
-    from rasa.server import ErrorResponse
-
-    raise ErrorResponse(HTTPStatus.BAD_REQUEST, "BadRequest", problem,
-                        {"parameter": "text", "in": "body"})
-
-
-async def unquote_conversation_id(request: Request) -> None:
-    """App-wide request middleware: Rasa's `/conversations/<conversation_id>/...` routes take the
-    id as sent, still percent-encoded (Sanic unquotes a path parameter only for routes declared
-    with `unquote=True`, which Rasa's are not). So a sender id with a space, an "@" or any
-    non-ASCII letter named a different, empty conversation: its tracker could not be read, and a
-    check-in (the scheduler quotes the id) went to a conversation nobody is in."""
-    conversation_id = (request.match_info or {}).get("conversation_id")
-    if conversation_id is None or "%" not in conversation_id:
-        return
-    try:
-        decoded: Optional[Text] = unquote(conversation_id, errors="strict")
-    except UnicodeDecodeError:
-        decoded = None
-    if decoded is None or any(unicodedata.category(c) in ("Cc", "Cs") for c in decoded):
-        from rasa.server import ErrorResponse
-
-        raise ErrorResponse(HTTPStatus.BAD_REQUEST, "BadRequest",
-                            "A conversation id is UTF-8 text without control characters.",
-                            {"parameter": "conversation_id", "in": "path"})
-    request.match_info = {**request.match_info, "conversation_id": decoded}
-
-
 class RestInput(rest.RestInput):
-    """The "rest" channel (/webhooks/rest/webhook), refusing what it cannot answer."""
+    """The "rest" channel (/webhooks/rest/webhook): a bearer token, REST's own conversations, and
+    a 400 for what it cannot answer."""
 
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        webhook = Blueprint("custom_webhook_RestInput", __name__)
+        http_api.install_on_start(webhook)
+        turns = Turns()
+        turns.attach(webhook)
+        token = os.environ.get(tokens.REST_TOKEN) or None
 
-        # A blueprint's own middleware only sees its routes; Rasa's HTTP API is the app's.
-        @webhook.listener("before_server_start")
-        async def check_api_requests(app: Sanic, _: Any) -> None:
-            app.register_middleware(refuse_malformed_parse, "request")
-            app.register_middleware(unquote_conversation_id, "request")
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            refused = refusal(token, request.headers.get("Authorization"))
+            if refused is not None:
+                return refused
+            sender_id = await self._extract_sender(request)
+            collector = CollectingOutputChannel()
+            message = UserMessage(self._extract_message(request), collector, sender_id,
+                                  input_channel=self.name(), metadata=self.get_metadata(request))
+            if await turns.handle(on_new_message, message):
+                return response.json(collector.messages)
+            # Answered (the care and helplines, or "something is broken"), but not stored.
+            return response.json(collector.messages, status=503, headers={"Retry-After": RETRY_AFTER})
 
         return webhook
 
-    async def _extract_sender(self, req: Request) -> Optional[Text]:
-        return checked_sender(body_of(req).get("sender"))
+    async def _extract_sender(self, req: Request) -> Text:
+        sender = checked_sender(body_of(req).get("sender"), conversation_ids.REST_SENDER_LENGTH)
+        if sender is None:
+            raise InvalidUsage('"sender" is missing: {"sender": "<your id>", "message": "<text>"}.')
+        return conversation_ids.rest(sender)
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def _extract_message(self, req: Request) -> Text:
         return checked_message(body_of(req).get("message"))
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        metadata = body_of(request).get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise InvalidUsage('"metadata" must be a JSON object.')
+        return metadata

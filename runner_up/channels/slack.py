@@ -9,6 +9,14 @@ Built on Rasa's Slack connector, with what a production app needs beside it:
   (`REDIS_URL`) when several Rasa replicas share the work;
 - a message without a live channel (a check-in through `trigger_intent?output_channel=slack`) goes
   to the person's own direct-message channel, opened with `conversations.open`;
+- each person's DM with the app is one conversation (`slack:<team>:<user>`) and each channel
+  thread they mention the app in another (`slack:<team>:<user>:<channel>:<thread>`,
+  runner_up/conversation_ids.py), so a mention never reads or posts the DM's history, and the
+  actions refuse export, delete and personal recall in a thread;
+- every text sent to Slack has `&`, `<` and `>` escaped, as Slack asks: text the person gave
+  (a company name in a template, their strengths in a summary) cannot become `<!channel>` or a
+  disguised link;
+- a turn that cannot run (a store down) is answered by runner_up/channels/fail_safe.py;
 - the Web API's base URL comes from `SLACK_API_URL`, so tests talk to a local fake.
 
 Signatures are checked with Rasa's `is_request_from_slack_authentic`, which already does what Slack
@@ -28,13 +36,14 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Protocol, 
 from rasa.core.channels import slack as rasa_slack
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from runner_up.channels import action_failures
-from runner_up.channels.rest import MESSAGE_LENGTH, checked_sender, clean_message
+from runner_up import conversation_ids
+from runner_up.channels import action_failures, http_api
+from runner_up.channels.fail_safe import Turns
+from runner_up.channels.rest import MESSAGE_LENGTH, clean_message
 
 action_failures.install()  # the person hears when an action cannot run
 
@@ -110,6 +119,17 @@ def seen_events_from_env(env: Mapping[Text, Text]) -> SeenEvents:
     return RedisSeenEvents.from_url(url) if url else InMemorySeenEvents()
 
 
+def escaped(text: Text) -> Text:
+    """`text` with the three characters Slack reads as markup escaped (Slack's own rule): `<!channel>`
+    typed by a person stays text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def team_of(payload: Dict[Text, Any]) -> Any:
+    """The workspace a delivery comes from."""
+    return payload.get("team_id") or (payload.get("event") or {}).get("team")
+
+
 def envelope_problem(payload: Dict[Text, Any]) -> Optional[Text]:
     """What is wrong with a delivery's envelope, if anything: the fields read before deciding
     whether to answer must have Slack's types (Rasa's code calls `.get` on them)."""
@@ -123,17 +143,19 @@ def envelope_problem(payload: Dict[Text, Any]) -> Optional[Text]:
     return None
 
 
-def message_problem(event: Dict[Text, Any]) -> Optional[Text]:
+def message_problem(payload: Dict[Text, Any]) -> Optional[Text]:
     """What is wrong with a message event we would answer, if anything: its text must be text, its
-    user an id the conversation can be keyed on (never Rasa's "default"), its channel and
-    timestamps text."""
+    team and user Slack ids the conversation can be keyed on (never Rasa's "default"), its
+    channel and timestamps text."""
+    event = payload["event"]
     if not isinstance(event.get("text"), str):
         return '"event.text" must be text'
-    try:
-        if not isinstance(event.get("user"), str) or checked_sender(event["user"]) is None:
-            return '"event.user" must be a user id'
-    except SanicException as refusal:
-        return f'"event.user": {refusal}'
+    team = team_of(payload)
+    if not isinstance(team, str) or not conversation_ids.SLACK_ID.fullmatch(team):
+        return '"team_id" must be a Slack team id'
+    user = event.get("user")
+    if not isinstance(user, str) or not conversation_ids.SLACK_ID.fullmatch(user):
+        return '"event.user" must be a user id'
     for key in ("channel", "ts", "thread_ts"):
         if not isinstance(event.get(key, ""), str):
             return f'"event.{key}" must be text'
@@ -154,8 +176,11 @@ class SlackBot(rasa_slack.SlackBot):
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         if self.slack_channel is None:
             # A check-in: Rasa's SlackBot would post to the raw sender id (or a configured
-            # channel); a person's check-in belongs in their own DM with the app.
-            opened = await self.client.conversations_open(users=recipient_id)
+            # channel); a person's check-in belongs in their own DM with the app, opened with
+            # their bare user id (the conversation id is slack:<team>:<user>[...]).
+            conversation = conversation_ids.parse(recipient_id)
+            user = conversation.slack_user if conversation and conversation.slack_user else recipient_id
+            opened = await self.client.conversations_open(users=user)
             self.slack_channel = opened["channel"]["id"]
         await super().send_response(recipient_id, message)
 
@@ -163,6 +188,10 @@ class SlackBot(rasa_slack.SlackBot):
         # Rasa passes `as_user`, a legacy argument that apps with granular bot tokens (every app
         # created today) may not send: Slack answers `invalid_arguments`.
         kwargs.pop("as_user", None)
+        # Every text goes through here (messages, and the fallback text of messages with buttons,
+        # which Slack also reads as mrkdwn); plain_text blocks are not parsed, so they stay as is.
+        if isinstance(kwargs.get("text"), str):
+            kwargs["text"] = escaped(kwargs["text"])
         await super()._post_message(channel, **kwargs)
 
 
@@ -193,6 +222,12 @@ class SlackInput(rasa_slack.SlackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack_webhook = Blueprint("slack_webhook", __name__)
+        http_api.install_on_start(slack_webhook)
+        turns = Turns()
+        turns.attach(slack_webhook)
+
+        async def handle(message: UserMessage) -> None:
+            await turns.handle(on_new_message, message)
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -213,7 +248,12 @@ class SlackInput(rasa_slack.SlackInput):
 
             problem = envelope_problem(payload)
             if problem is None and self._is_for_us(payload):
-                problem = message_problem(payload["event"])
+                problem = message_problem(payload)
+                if problem is None:
+                    try:
+                        self.conversation_of(payload)
+                    except conversation_ids.NotAConversationId as error:
+                        problem = f'"event.channel" or "event.ts": {error}'
             if problem:
                 logger.warning("Slack delivery refused: %s", problem)
                 return response.text(problem, status=400)
@@ -231,7 +271,7 @@ class SlackInput(rasa_slack.SlackInput):
                 # Slack takes up to 40,000 characters; the person hears why there is no answer.
                 self._in_background(self._say_too_long(payload))
                 return response.text("ignored")
-            self._handle_in_background(on_new_message, self._user_message(payload))
+            self._handle_in_background(handle, self._user_message(payload))
             return response.text("")
 
         return slack_webhook
@@ -268,15 +308,23 @@ class SlackInput(rasa_slack.SlackInput):
                                                else None)
         users = [auth.get("user_id") for auth in payload.get("authorizations") or []]
         metadata = {"out_channel": channel, "thread_id": thread_ts, "users": users}
-        sender_id = self._get_conversation_id(event.get("user"), channel,
-                                              event.get("thread_ts") or event.get("ts"))
         return UserMessage(
             self._sanitize_user_message(clean_message(event["text"]), users),
             self.get_output_channel(channel, thread_ts),
-            sender_id,
+            self.conversation_of(payload),
             input_channel=self.name(),
             metadata=metadata,
         )
+
+    def conversation_of(self, payload: Dict[Text, Any]) -> Text:
+        """The conversation a checked message belongs to: the person's DM, or their conversation in
+        the channel thread (the mention's own timestamp starts the thread)."""
+        event = payload["event"]
+        team, user = team_of(payload), event["user"]
+        if self._is_direct_message(payload):
+            return conversation_ids.slack(team, user)
+        return conversation_ids.slack(team, user, event.get("channel"),
+                                      event.get("thread_ts") or event.get("ts"))
 
     def _handle_in_background(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                               message: UserMessage) -> None:

@@ -1,4 +1,5 @@
-"""The web chat: Rasa's socket.io channel, with each bot text sent whole, and the page that uses it.
+"""The web chat: Rasa's socket.io channel, with each bot text sent whole, signed sessions bound to
+their socket, and the page that uses it.
 
 Rasa mounts a channel's blueprint at /webhooks/<url_prefix>/; the name stays "socketio", so the
 tracker's input channel and `POST /conversations/{id}/trigger_intent?output_channel=socketio` (how
@@ -8,8 +9,23 @@ each conversation's history from the same origin as Rasa, which needs no CORS:
     /webhooks/socketio/chat/                       the page (index.html, widget.js, widget.css)
     /webhooks/socketio/chat/socket.io.min.js       socket.io-client from web/node_modules (no CDN)
     /webhooks/socketio/chat/history/<session id>   the conversation's texts, oldest first
+                                                   (with "Authorization: Bearer <session token>")
 
 The socket.io server itself stays at /socket.io/ (Rasa attaches it to the app, not the blueprint).
+
+Sessions (runner_up/channels/session_tokens.py): the server issues the session id and a token
+signed with RUNNER_UP_WEBCHAT_SECRET; the widget keeps the token. `session_request` with a valid
+token joins that session, with anything else a fresh one; either way the socket is bound to it and
+`session_confirm` says `{"session_id", "token"}`. A message is posted into the session its socket
+is bound to, never into one the message names: a socket that was not given a session cannot post
+into it (the conversation is `web:<session id>`, which no other channel can name). The history
+needs the session's token too.
+
+Origins: a browser's socket.io connection is accepted from the page's own origin (the Host the
+request came to, or the X-Forwarded-Host/Proto a proxy in front sets) and from the origins listed
+in RUNNER_UP_WEB_ORIGINS (comma-separated, e.g. `https://jobs.example.org`); others get 400.
+(Rasa builds the server with `cors_allowed_origins=[]`, which python-engineio reads as "check
+nothing".)
 """
 
 from __future__ import annotations
@@ -17,8 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-import uuid
+import secrets
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -32,8 +47,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from runner_up.channels import action_failures
-from runner_up.channels.rest import checked_message, checked_sender
+from runner_up import conversation_ids, tokens
+from runner_up.channels import action_failures, http_api, session_tokens
+from runner_up.channels.fail_safe import Turns
+from runner_up.channels.rest import checked_message
 from runner_up.settings import ROOT
 from runner_up.store.db import describe  # a URL without its password
 
@@ -52,7 +69,10 @@ ASSETS = {
     "socket.io.min.js": WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
 }
 # The widget's session ids are uuid4().hex, like Rasa's own; anything else is refused.
-SESSION_ID = re.compile(r"[0-9a-f]{32}")
+SESSION_ID = conversation_ids.WEB_SESSION
+ORIGINS_ENV = "RUNNER_UP_WEB_ORIGINS"
+# Where a socket's bound conversation is kept (python-socketio's per-socket session).
+BOUND = "conversation_id"
 # The widget sends {"timezone": ...}; anything much bigger is not metadata.
 METADATA_LENGTH = 10_000
 
@@ -105,16 +125,30 @@ class WebChatOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": quick_replies(buttons)})
 
 
-def requested_session(data: Any) -> Optional[Text]:
-    """The session id a `session_request` asks for, if it is one the channels accept."""
-    session_id = data.get("session_id") if isinstance(data, dict) else None
-    if not isinstance(session_id, str):
-        return None
-    try:
-        return checked_sender(session_id)
-    except SanicException as refusal:
-        logger.info("web chat: a fresh session instead of %r: %s", session_id[:40], refusal)
-        return None
+def allowed_origins(configured: Optional[Text]) -> Callable[[Optional[Text], Dict[Text, Any]], bool]:
+    """python-engineio's origin check: the request's own origin (its Host, or what a proxy in
+    front forwarded) or one of `configured` (comma-separated)."""
+    listed = {o.strip().rstrip("/") for o in (configured or "").split(",") if o.strip()}
+
+    def allowed(origin: Optional[Text], environ: Dict[Text, Any]) -> bool:
+        if not origin:
+            return True  # not a browser: sessions are signed, so an origin adds nothing
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO", environ.get("wsgi.url_scheme", "http"))
+        host = environ.get("HTTP_X_FORWARDED_HOST", environ.get("HTTP_HOST", ""))
+        own = f"{scheme.split(',')[0].strip()}://{host.split(',')[0].strip()}"
+        return origin.rstrip("/") in listed | {own}
+
+    return allowed
+
+
+def webchat_secret() -> Text:
+    """RUNNER_UP_WEBCHAT_SECRET; without it (a bare `rasa run`), one for this process only."""
+    secret = os.environ.get(tokens.WEBCHAT_SECRET)
+    if secret:
+        return secret
+    logger.warning("web chat: %s is not set, so sessions last only as long as this process "
+                   "(`runner-up run` keeps one under var/secrets/)", tokens.WEBCHAT_SECRET)
+    return secrets.token_urlsafe(32)
 
 
 def checked_metadata(metadata: Any) -> Dict[Text, Any]:
@@ -140,21 +174,23 @@ def refused(reason: Text) -> Dict[Text, Any]:
 
 
 class WebChatInput(SocketIOInput):
-    """Rasa's socket.io channel (same credentials) answering through WebChatOutput, plus the widget."""
+    """Rasa's socket.io channel (same credentials) answering through WebChatOutput, with signed
+    sessions bound to their socket, plus the widget."""
 
-    def user_message(self, sid: Text, data: Any) -> UserMessage:
-        """The person's message from a `user_uttered` event's data, checked as the REST channel
-        checks its body (runner_up.channels.rest); raises a SanicException that says why not."""
+    def user_message(self, conversation_id: Optional[Text], data: Any) -> UserMessage:
+        """The person's message from a `user_uttered` event's data, for the conversation its socket
+        is bound to, checked as the REST channel checks its body (runner_up.channels.rest); raises
+        a SanicException that says why not."""
         if not isinstance(data, dict):
-            raise InvalidUsage('send an object: {"message": "<text>", "session_id": "<id>"}.')
-        sender_id = sid
-        if self.session_persistence:
-            sender_id = data.get("session_id")
-            if not isinstance(sender_id, str) or checked_sender(sender_id) is None:
-                raise InvalidUsage('"session_id" must be the id of a session (ask for one with '
-                                   '"session_request").')
+            raise InvalidUsage('send an object: {"message": "<text>"}.')
+        if conversation_id is None:
+            raise InvalidUsage('this connection has no session yet: ask for one with "session_request".')
+        named = data.get("session_id")  # not needed; if given, it must be the socket's own
+        if named is not None and not (isinstance(named, str) and SESSION_ID.fullmatch(named)
+                                      and conversation_ids.web(named) == conversation_id):
+            raise InvalidUsage("this connection was not given that session.")
         return UserMessage(checked_message(data.get("message", "")), self.get_output_channel(),
-                           sender_id, input_channel=self.name(),
+                           conversation_id, input_channel=self.name(),
                            metadata=checked_metadata(data.get(self.metadata_key)))
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -163,34 +199,56 @@ class WebChatInput(SocketIOInput):
         return WebChatOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        turns = Turns()
+
         async def handle(message: UserMessage) -> None:
             # Rasa's handler built a SocketIOOutput for this message; answer through ours instead.
             message.output_channel = self.get_output_channel()
-            await on_new_message(message)
+            await turns.handle(on_new_message, message)
 
         webchat = super().blueprint(handle)
+        http_api.install_on_start(webchat)
+        turns.attach(webchat)
         sio = webchat.ctx.sio
+        sio.eio.cors_allowed_origins = allowed_origins(os.environ.get(ORIGINS_ENV))
         share_rooms_through_redis(sio, os.environ.get("REDIS_URL"))
+        secret = webchat_secret()
 
-        # Replaces Rasa 3.6's handler, which calls `sio.enter_room` without awaiting it: since
-        # python-socketio 5.10 that is a coroutine, so the browser never joined its session's room
-        # and no bot message (nor a check-in) reached it. A missing or unusable session id (not
-        # text, blank, too long, control characters) gets a fresh one, as a missing one does.
+        async def bound(sid: Text) -> Optional[Text]:
+            try:
+                return (await sio.get_session(sid, namespace=self.namespace)).get(BOUND)
+            except KeyError:  # the socket is gone
+                return None
+
+        # Replaces Rasa 3.6's handler, which joins whatever session id the client names (and
+        # calls `sio.enter_room` without awaiting it, a coroutine since python-socketio 5.10).
+        # A valid token joins its session; anything else gets a fresh one. The socket is bound
+        # to that one session (leaving any it had), which its messages then go to.
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, *args: Any) -> None:
-            session_id = requested_session(args[0] if args else None) or uuid.uuid4().hex
-            if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            data = args[0] if args else None
+            session_id = session_tokens.session_of(secret, data.get("token") if isinstance(data, dict) else None)
+            if session_id is None:
+                session_id, token = session_tokens.new_session(secret)
+            else:
+                token = session_tokens.token_for(secret, session_id)
+            conversation_id = conversation_ids.web(session_id)
+            previous = await bound(sid)
+            if previous and previous != conversation_id:
+                await sio.leave_room(sid, previous, namespace=self.namespace)
+            await sio.save_session(sid, {BOUND: conversation_id}, namespace=self.namespace)
+            await sio.enter_room(sid, conversation_id, namespace=self.namespace)
+            await sio.emit("session_confirm", {"session_id": session_id, "token": token},
+                           room=sid, namespace=self.namespace)
 
         # Replaces Rasa's handler, which fails (and the person hears nothing) on data that is not
-        # an object, metadata that is not JSON, or a message that is not text, and silently drops
-        # one without a session id. Whatever is refused is logged and answered, to this socket
-        # only, with a bot message marked "refused" that says why; nothing is stored.
+        # an object, metadata that is not JSON, or a message that is not text, and posts into
+        # whatever session the data names. Whatever is refused is logged and answered, to this
+        # socket only, with a bot message marked "refused" that says why; nothing is stored.
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def user_uttered(sid: Text, *args: Any) -> None:
             try:
-                message = self.user_message(sid, args[0] if len(args) == 1 else list(args))
+                message = self.user_message(await bound(sid), args[0] if len(args) == 1 else list(args))
             except SanicException as refusal:
                 logger.info("web chat: refused a message from socket %s: %s", sid, refusal)
                 await sio.emit(self.bot_message_evt, refused(str(refusal)), room=sid,
@@ -218,10 +276,16 @@ class WebChatInput(SocketIOInput):
         async def history(request: Request, session_id: Text) -> HTTPResponse:
             if not SESSION_ID.fullmatch(session_id):
                 return response.json({"error": "A session id is 32 lowercase hex digits."}, status=400)
+            given = session_tokens.session_of(secret, tokens.bearer(request.headers.get("Authorization")))
+            if given is None:
+                return response.json({"error": "The history needs the session's token: "
+                                               "'Authorization: Bearer <token>'."}, status=401)
+            if given != session_id:
+                return response.json({"error": "That token is for another session."}, status=403)
             agent = getattr(request.app.ctx, "agent", None)
             if agent is None:
                 return response.json({"error": "No model is loaded yet."}, status=503)
-            tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
+            tracker = await agent.tracker_store.retrieve_full_tracker(conversation_ids.web(session_id))
             return response.json({"session_id": session_id,
                                   "messages": transcript(tracker.events if tracker else [])})
 
