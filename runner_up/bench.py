@@ -21,8 +21,9 @@ from typing import Dict, List, Optional, Sequence, Text
 import requests
 import yaml
 
-from runner_up.runner import BIN, Processes
-from runner_up.settings import ROOT
+from runner_up import tokens
+from runner_up.runner import BIN, Processes, actions_command
+from runner_up.settings import ROOT, Settings
 
 TARGETS = {
     "parse p50 (ms)": 60.0, "server RSS (MB)": 1536.0, "rasa train (s)": 300.0,
@@ -106,10 +107,11 @@ def time_crisis_detector(model: Path, texts: Sequence[Text]) -> float:
     return (time.perf_counter() - start) * 1000 / len(messages)
 
 
-def time_turns(url: Text, count: int, sender: Text = "bench-person") -> List[float]:
+def time_turns(url: Text, count: int, sender: Text = "bench-person",
+               session: Optional[requests.Session] = None) -> List[float]:
     """Milliseconds per REST turn (each answer waits on actions and the store): one person at a
     time, in conversations of the scripted length, a new conversation each time."""
-    session = requests.Session()
+    session = session or requests.Session()
     latencies = []
     for index in range(count):
         text = TURNS[index % len(TURNS)]
@@ -123,10 +125,11 @@ def time_turns(url: Text, count: int, sender: Text = "bench-person") -> List[flo
     return latencies
 
 
-def time_one_long_conversation(url: Text, count: int) -> List[float]:
+def time_one_long_conversation(url: Text, count: int,
+                               session: Optional[requests.Session] = None) -> List[float]:
     """The same turns in one conversation: Rasa sends the action server every event so far on
     every call, so a turn gets slower as a conversation grows."""
-    session = requests.Session()
+    session = session or requests.Session()
     latencies = []
     for index in range(count):
         start = time.perf_counter()
@@ -172,27 +175,35 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
 
     database_url = f"sqlite:///{workdir / 'progress.sqlite3'}"
     Database(database_url).upgrade()
-    # As `runner-up run` serves it: conversations in a SQLite tracker store.
+    # As `runner-up run` serves it: conversations in a SQLite tracker store, every secret checked.
+    secrets = tokens.for_own_servers()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump({
-        "action_endpoint": {"url": f"http://127.0.0.1:{args.action_port}/webhook"},
+        "action_endpoint": {"url": f"http://127.0.0.1:{args.action_port}/webhook",
+                            "headers": {tokens.ACTION_SECRET_HEADER: secrets[tokens.ACTION_SECRET]}},
         "tracker_store": {"type": "runner_up.conversations.ErasingSQLTrackerStore", "dialect": "sqlite",
                           "db": str(workdir / "conversations.sqlite3")},
     }))
     url = f"http://127.0.0.1:{args.port}"
     processes = Processes(workdir)
-    actions = processes.start("actions", [str(BIN / "rasa"), "run", "actions", "--port",
-                                          str(args.action_port)], env={"DATABASE_URL": database_url})
+    settings = Settings("127.0.0.1", args.port, args.action_port, workdir)
+    actions = processes.start("actions", actions_command(settings),
+                              env={"DATABASE_URL": database_url, **secrets})
     server = processes.start("rasa", [
-        str(BIN / "rasa"), "run", "--enable-api", "--model", str(model),
-        "--interface", "127.0.0.1", "--port", str(args.port), "--endpoints", str(endpoints),
-    ])
+        str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={secrets[tokens.RASA_TOKEN]}",
+        "--model", str(model), "--interface", "127.0.0.1", "--port", str(args.port),
+        "--endpoints", str(endpoints),
+    ], env=dict(secrets))
+    api = tokens.bearer_header(secrets[tokens.RASA_TOKEN])
+    rest = requests.Session()
+    rest.headers.update(tokens.bearer_header(secrets[tokens.REST_TOKEN]))
     try:
         processes.wait_until("actions", actions, f"http://127.0.0.1:{args.action_port}/health", limit=120)
         figures["server start until ready (s)"] = processes.wait_until(
-            "rasa", server, f"{url}/status", limit=300
+            "rasa", server, f"{url}/status", limit=300, headers=api
         )
         session = requests.Session()
+        session.headers.update(api)
         for text in messages[:20]:  # warm-up: first calls build TensorFlow graphs
             session.post(f"{url}/model/parse", json={"text": text}, timeout=60)
         latencies: List[float] = []
@@ -204,9 +215,9 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
             failures += response.status_code != 200
             if index % 100 == 0:
                 print(f"  parsed {index}/{len(messages)}", flush=True)
-        time_turns(url, 5, sender="warm-up")
-        turns = time_turns(url, args.turns)
-        long = time_one_long_conversation(url, 10 * len(TURNS))
+        time_turns(url, 5, sender="warm-up", session=rest)
+        turns = time_turns(url, args.turns, session=rest)
+        long = time_one_long_conversation(url, 10 * len(TURNS), session=rest)
         memory = rss_mb(server.pid)
     finally:
         processes.stop()

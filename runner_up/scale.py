@@ -35,12 +35,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Text, Tuple
+from urllib.parse import quote
 
 import requests
 import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from runner_up import conversation_ids, tokens
 from runner_up.balancer import Balancer
 from runner_up.runner import BIN, Processes, free_port
 from runner_up.settings import ROOT
@@ -104,9 +106,10 @@ class Conversation:
         return FILLERS[(done - len(OPENING)) % len(FILLERS)]
 
 
-def talk(conversation: Conversation, rasa_urls: Sequence[Text], turns: int) -> Conversation:
+def talk(conversation: Conversation, rasa_urls: Sequence[Text], turns: int, rest_token: Text) -> Conversation:
     """All the conversation's turns, alternating between the Rasa servers."""
     with requests.Session() as http:
+        http.headers.update(tokens.bearer_header(rest_token))
         for turn in range(turns):
             server = (conversation.index + turn) % len(rasa_urls)
             message = conversation.next_message(turns)
@@ -164,26 +167,27 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-async def across_replicas(listen_url: Text, send_url: Text, timeout: float = 20.0) -> Tuple[bool, float]:
+async def across_replicas(listen_url: Text, send_url: Text, api_token: Text,
+                          timeout: float = 20.0) -> Tuple[bool, float]:
     """A web chat session connected to `listen_url`; a message for it triggered through
     `send_url`'s HTTP API. Returns whether it arrived, and after how many seconds."""
     import socketio
 
-    session_id = uuid.uuid4().hex
     received: asyncio.Queue = asyncio.Queue()
     client = socketio.AsyncClient(reconnection=False)
     client.on("bot_uttered", lambda data: received.put_nowait(data))
-    confirmed = asyncio.Event()
-    client.on("session_confirm", lambda _: confirmed.set())
+    confirmed: asyncio.Queue = asyncio.Queue()
+    client.on("session_confirm", lambda data: confirmed.put_nowait(data))
     # Long-polling: the pinned engine.io client's websocket needs a newer aiohttp than Rasa's.
     await client.connect(listen_url, transports=["polling"], socketio_path="/socket.io")
     try:
-        await client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(confirmed.wait(), timeout)
+        await client.emit("session_request", {})
+        session_id = (await asyncio.wait_for(confirmed.get(), timeout))["session_id"]
+        conversation = quote(conversation_ids.web(session_id), safe="")
         start = time.perf_counter()
         await asyncio.to_thread(
-            requests.post, f"{send_url}/conversations/{session_id}/trigger_intent?output_channel=socketio",
-            json={"name": "greet"}, timeout=60)
+            requests.post, f"{send_url}/conversations/{conversation}/trigger_intent?output_channel=socketio",
+            json={"name": "greet"}, headers=tokens.bearer_header(api_token), timeout=60)
         try:
             message = await asyncio.wait_for(received.get(), timeout)
         except asyncio.TimeoutError:
@@ -220,8 +224,9 @@ class Deployment:
                  "RUNNER_UP_VAR_DIR": str(self.workdir / f"rasa-{i}")})
             for i, port in enumerate(rasa_ports)]
         self.rasa_urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
+        api = tokens.bearer_header(self.env[tokens.RASA_TOKEN])
         for i, (child, url) in enumerate(zip(rasa, self.rasa_urls)):
-            self.processes.wait_until(f"rasa-{i}", child, f"{url}/status", limit=300)
+            self.processes.wait_until(f"rasa-{i}", child, f"{url}/status", limit=300, headers=api)
         return time.monotonic() - start
 
     def balancer(self, backends: List[Tuple[Text, int]]) -> Balancer:
@@ -300,7 +305,7 @@ def persisted(progress_url: Text, tracker_url: Text, conversations: Sequence[Con
     try:
         with database.session() as session, tracker.connect() as events:
             for c in conversations:
-                person = repository.find_person(session, "rest", c.sender)
+                person = repository.find_person(session, "rest", conversation_ids.rest(c.sender))
                 if person is None:
                     problems.append(f"{c.sender}: no person")
                     continue
@@ -317,7 +322,8 @@ def persisted(progress_url: Text, tracker_url: Text, conversations: Sequence[Con
                 if statuses != ["sent"]:
                     problems.append(f"{c.sender}: check-ins {statuses}")
                 rows = events.execute(text(
-                    "SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": c.sender}).all()
+                    "SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+                    {"s": conversation_ids.rest(c.sender)}).all()
                 said = [json.loads(d).get("text") for t, d in rows if t == "user"]
                 typed = [t for t in said if not (t or "").startswith("/") and not (t or "").startswith("EXTERNAL")]
                 if typed != c.sent:
@@ -342,7 +348,8 @@ def run(model: Path, workdir: Path, conversations: int = 50, turns: int = 20, wo
         database = Database(progress_url)
         database.upgrade()
         database.dispose()
-        env = {"DATABASE_URL": progress_url, "TRACKER_STORE_URL": tracker_url, "REDIS_URL": redis_url}
+        env = {"DATABASE_URL": progress_url, "TRACKER_STORE_URL": tracker_url, "REDIS_URL": redis_url,
+               **tokens.for_own_servers()}
         deployment = Deployment(model, workdir, env)
         try:
             startup = deployment.start()
@@ -350,10 +357,12 @@ def run(model: Path, workdir: Path, conversations: int = 50, turns: int = 20, wo
                       for i in range(conversations)]
             start = time.perf_counter()
             with ThreadPoolExecutor(max_workers=conversations) as pool:
-                done = list(pool.map(lambda c: talk(c, deployment.rasa_urls, turns), people))
+                done = list(pool.map(lambda c: talk(c, deployment.rasa_urls, turns, env[tokens.REST_TOKEN]),
+                                     people))
             talking = time.perf_counter() - start
             delivered = deliver_checkins(deployment, progress_url, workers)
-            arrived, seconds = asyncio.run(across_replicas(deployment.rasa_urls[1], deployment.rasa_urls[0]))
+            arrived, seconds = asyncio.run(across_replicas(deployment.rasa_urls[1], deployment.rasa_urls[0],
+                                                           env[tokens.RASA_TOKEN]))
             spread = deployment.balancers[0].connections
         finally:
             deployment.stop()

@@ -119,3 +119,15 @@ def keep_all(var_dir: Path, env: MutableMapping[Text, Text]) -> Mapping[Text, Ke
     for name, secret in found.items():
         env[name] = secret.value
     return found
+
+
+def for_own_servers(env: Mapping[Text, Text] = os.environ) -> MutableMapping[Text, Text]:
+    """Every secret, for a tool that starts servers of its own (`runner-up bench`, `scale`): the
+    environment's where set, random ones otherwise (kept nowhere)."""
+    names = (RASA_TOKEN, REST_TOKEN, WEBCHAT_SECRET, ACTION_SECRET)
+    return {name: env.get(name) or secrets.token_urlsafe(32) for name in names}
+
+
+def bearer_header(token: Text) -> MutableMapping[Text, Text]:
+    """`Authorization: Bearer <token>`, as a requests header."""
+    return {"Authorization": f"Bearer {token}"}

@@ -7,6 +7,7 @@ Needs Debian's chromium (/usr/bin/chromium, which scripts/test.sh installs) and 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
 from runner_up.channels import chat_url
+from runner_up.channels.session_tokens import new_session
 from runner_up.channels.webchat import transcript
 from runner_up.guidance.catalogue import load
 from runner_up.settings import ROOT
@@ -58,9 +60,8 @@ def drive(servers: Any, scenario: str, **expect: Any) -> Dict[str, Any]:
 
 
 def tracker(servers: Any, session_id: str) -> Dict[str, Any]:
-    response = requests.get(f"{servers.rasa_url}/conversations/{session_id}/tracker", timeout=30)
-    assert response.status_code == 200, response.text[:500]
-    return response.json()
+    """The web chat session's conversation, as Rasa keeps it (`web:<session id>`)."""
+    return servers.tracker(f"web:{session_id}")
 
 
 def test_the_transcript_has_what_the_person_saw() -> None:
@@ -92,13 +93,21 @@ def test_the_page_and_its_files_are_served_by_rasa(servers) -> None:
 
 
 @pytest.mark.slow
-def test_the_history_accepts_only_a_session_id(servers) -> None:
+def test_the_history_accepts_only_a_session_id_with_its_token(servers) -> None:
     history = chat_url(servers.rasa_url) + "history/"
     for bad in ["abc", "A" * 32, "0" * 31 + "g", "0" * 33, "..%2F..%2Fdomain.yml"]:
         assert requests.get(history + bad, timeout=30).status_code in (400, 404), bad
     assert requests.get(history + "abc", timeout=30).status_code == 400
-    unknown = "0123456789abcdef" * 2
-    assert requests.get(history + unknown, timeout=30).json() == {"session_id": unknown, "messages": []}
+    session, token = new_session(os.environ["RUNNER_UP_WEBCHAT_SECRET"])
+    assert requests.get(history + session, timeout=30).status_code == 401, "a bare id is not enough"
+    answer = requests.get(history + session, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.json() == {"session_id": session, "messages": []}
+    other, other_token = new_session(os.environ["RUNNER_UP_WEBCHAT_SECRET"])
+    assert requests.get(history + session, headers={"Authorization": f"Bearer {other_token}"},
+                        timeout=30).status_code == 403, "another session's token"
+    forged = f"{session}.{token.split('.')[1][::-1]}"
+    assert requests.get(history + session, headers={"Authorization": f"Bearer {forged}"},
+                        timeout=30).status_code == 401
 
 
 @pytest.mark.slow

@@ -95,8 +95,11 @@ async function greeting(page) {
   return waitForMessage(page, 0, `m.from === 'bot'`, 'the greeting');
 }
 
+// The page keeps the token the server signed for its session: `<session id>.<signature>`.
 async function sessionId(page) {
-  return page.evaluate(() => localStorage.getItem('runner-up-session-id'));
+  const token = await page.evaluate(() => localStorage.getItem('runner-up-session-token'));
+  assert.match(token || '', /^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/, 'the page keeps a signed session token');
+  return token.split('.')[0];
 }
 
 // A rejection told step by step, a filled template copied, and the same log after a reload.
@@ -184,7 +187,7 @@ async function html(browser, problems) {
 // A check-in for this session, delivered now by the scheduler's own code (tests/send_checkin.py).
 function triggerIntent(id) {
   const [command, ...args] = config.sendCheckIn;
-  const status = execFileSync(command, [...args, id], { encoding: 'utf8' }).trim();
+  const status = execFileSync(command, [...args, `web:${id}`], { encoding: 'utf8' }).trim();
   assert.equal(status.split('\n').pop(), 'sent', status);
 }
 
