@@ -79,11 +79,13 @@ class Servers:
 
 def rasa_and_actions(processes: Processes, model: Path, workdir: Path, env: Dict[str, str],
                      tracker_db: Optional[Path] = None, ports: Optional[Dict[str, int]] = None,
-                     limit: float = 240, tracker_url: Optional[str] = None) -> Servers:
+                     limit: float = 240, tracker_url: Optional[str] = None,
+                     lock_url: Optional[str] = None) -> Servers:
     """Starts `rasa run actions` and `rasa run --enable-api` (waiting until both answer). With
     `tracker_db`, conversations live in that SQLite file (as with `runner-up run`), so they outlive
     a restart; with `tracker_url`, in that database (as TRACKER_STORE_URL configures it); `ports`
-    keeps the same ports across a restart."""
+    keeps the same ports across a restart; with `lock_url`, Redis as the lock store (as REDIS_URL
+    configures it; put REDIS_URL in `env` too for the web chat's rooms)."""
     ports = ports or {"actions": free_port(), "rasa": free_port()}
     endpoints: Dict = {"action_endpoint": action_endpoint(ports["actions"])}
     if tracker_db is not None:
@@ -91,6 +93,8 @@ def rasa_and_actions(processes: Processes, model: Path, workdir: Path, env: Dict
                                       "dialect": "sqlite", "db": str(tracker_db)}
     if tracker_url is not None:
         endpoints["tracker_store"] = {"type": "runner_up.conversations.ErasingSQLTrackerStore", "url": tracker_url}
+    if lock_url is not None:
+        endpoints["lock_store"] = {"type": "runner_up.conversations.RedisLockStore", "url": lock_url}
     (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     settings = Settings("127.0.0.1", ports["rasa"], ports["actions"], workdir)
     commands = {

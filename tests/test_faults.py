@@ -5,12 +5,8 @@ Each test starts its own processes (it kills some of them), on free ports.
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -22,25 +18,16 @@ import requests
 from sqlalchemy import create_engine, select, text
 
 from runner_up.channels.action_failures import FALLBACK_TEXT
-from runner_up.runner import Processes, free_port
-from runner_up.settings import ROOT
+from runner_up.runner import Processes
 from runner_up.store.db import Database
 from runner_up.store.models import Rejection
 from tests.dialogue import answer_the_form, texts, variants
+from tests.fault_tools import PrivateCluster, record
 from tests.launch import rasa_and_actions, rest_headers
 
 APOLOGY = variants("utter_action_failed") | {FALLBACK_TEXT}
 UNNAMED = "They turned me down this morning for the analyst job and I'm absolutely gutted"
 REJECTION = "Acme turned me down this morning for the analyst job and I'm absolutely gutted"
-
-
-def record(line: str) -> None:
-    """Prints a figure, and keeps it in test-artifacts/faults.txt."""
-    print("\n" + line)
-    artifacts = ROOT / "test-artifacts"
-    artifacts.mkdir(exist_ok=True)
-    with (artifacts / "faults.txt").open("a") as out:
-        out.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
 
 
 def say(rasa_url: str, sender: str, message: str) -> List[Dict]:
@@ -98,49 +85,6 @@ def in_order(wanted: List[str], stored: List[str]) -> bool:
     """Whether `wanted` appear in `stored` in that order (others may be between)."""
     remaining = iter(stored)
     return all(any(item == candidate for candidate in remaining) for item in wanted)
-
-
-class PrivateCluster:
-    """A PostgreSQL server of our own (initdb into a temporary directory), so the test can
-    restart it without disturbing the machine's server. Needs PostgreSQL's binaries; as root it
-    runs them as the `postgres` user, as initdb refuses root."""
-
-    def __init__(self) -> None:
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-        if not found:
-            pytest.fail("PostgreSQL's server binaries (pg_ctl, initdb) are not installed")
-        self.bin = found[-1].parent
-        self.dir = Path(tempfile.mkdtemp(prefix="runner-up-pg-"))
-        self.port = free_port()
-        self.as_postgres: List[str] = []
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres")
-            self.as_postgres = ["runuser", "-u", "postgres", "--"]
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def ctl(self, *args: str) -> None:
-        subprocess.run([*self.as_postgres, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"),
-                        "-l", str(self.dir / "log"), "-w", *args], check=True, stdout=subprocess.DEVNULL)
-
-    def start(self) -> "PrivateCluster":
-        subprocess.run([*self.as_postgres, str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-A",
-                        "trust", "-U", "postgres"], check=True, stdout=subprocess.DEVNULL)
-        self.ctl("-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start")
-        return self
-
-    def crash_and_restart(self) -> float:
-        """Stops the server the way a crash does (no shutdown checkpoint), then starts it again;
-        returns how long it was down."""
-        start = time.perf_counter()
-        self.ctl("-m", "immediate", "stop")
-        self.ctl("-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start")
-        return time.perf_counter() - start
-
-    def stop(self) -> None:
-        try:
-            self.ctl("-m", "fast", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture

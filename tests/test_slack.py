@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -26,7 +25,8 @@ from runner_up import conversation_ids
 from runner_up.channels import credentials, write_credentials
 from runner_up.channels.slack import InMemorySeenEvents, RedisSeenEvents, SlackInput
 from runner_up.settings import ROOT
-from tests.launch import Servers, free_port
+from tests.fault_tools import PrivateRedis
+from tests.launch import Servers
 from tests.fake_slack import (
     BOT_ID,
     BOT_USER,
@@ -286,28 +286,11 @@ def test_seen_events_in_memory_expire_after_the_ttl() -> None:
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A throwaway redis-server on a free port (skipped where Redis is not installed)."""
-    if subprocess.run(["which", "redis-server"], capture_output=True).returncode:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+    server = PrivateRedis(tmp_path).start()
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 def test_seen_events_in_redis_are_shared_by_replicas(redis_url: str) -> None:

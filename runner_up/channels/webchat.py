@@ -285,7 +285,12 @@ class WebChatInput(SocketIOInput):
             agent = getattr(request.app.ctx, "agent", None)
             if agent is None:
                 return response.json({"error": "No model is loaded yet."}, status=503)
-            tracker = await agent.tracker_store.retrieve_full_tracker(conversation_ids.web(session_id))
+            try:
+                tracker = await agent.tracker_store.retrieve_full_tracker(conversation_ids.web(session_id))
+            except Exception:  # noqa: BLE001 (the store is down: the page says so and goes on)
+                logger.exception("web chat: the history of a session could not be read")
+                return response.json({"error": "The conversation store cannot be reached right now."},
+                                     status=503)
             return response.json({"session_id": session_id,
                                   "messages": transcript(tracker.events if tracker else [])})
 
