@@ -272,7 +272,11 @@ def run(argv: Sequence[Text] = ()) -> int:
                 print(f"{secret.name}: kept in {secret.path} (mode 600)", flush=True)
         migrate(settings)
         if args.model:
-            os.environ["RASA_MODEL"] = str(Path(args.model).resolve())
+            model = Path(args.model).resolve()
+            if not (model.is_file() or (model.is_dir() and any(model.glob("*.tar.gz")))):
+                print(f"error: no trained model at {model}", file=sys.stderr)
+                return 2
+            os.environ["RASA_MODEL"] = str(model)
         else:
             train()
     except tokens.SecretProblem as error:
@@ -305,7 +309,8 @@ def run(argv: Sequence[Text] = ()) -> int:
             print(f"Starting {name} (log: {log_dir / name}.log) ...", flush=True)
             child = processes.start(name, serve_command + [name])
             url, headers = health[name]
-            processes.wait_until(name, child, url, limit=180, headers=headers)
+            # Loading the model takes a minute on a quiet machine, several on a busy one.
+            processes.wait_until(name, child, url, limit=600, headers=headers)
         # One check-in worker: SQLite takes one writer at a time (PostgreSQL takes several).
         print(f"Starting the check-in scheduler (log: {log_dir / 'checkins'}.log) ...", flush=True)
         processes.start("checkins", serve_command + ["checkins"], env={"RASA_URL": settings.rasa_url})
