@@ -3,6 +3,7 @@ action server stopped."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Dict, Iterator, List
 
@@ -18,7 +19,7 @@ from runner_up.nlu.label_model import Example
 from runner_up.nlu.spacy_nlp import build_pipeline
 from runner_up.runner import BIN, Processes
 from runner_up.settings import ROOT
-from tests.launch import Servers, free_port
+from tests.launch import Servers, api_headers, free_port
 
 CONFIG = {**CrisisDetector.get_default_config(), "threshold": 0.5, "cue_threshold": 0.1,
           "guarded_threshold": 0.9}
@@ -248,9 +249,10 @@ def rasa_alone(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) ->
     processes = Processes(workdir)
     try:
         child = processes.start("rasa", [
-            str(BIN / "rasa"), "run", "--enable-api", "--model", str(trained_model),
-            "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints)])
-        processes.wait_until("rasa", child, f"http://127.0.0.1:{port}/status", limit=240)
+            str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={os.environ['RASA_TOKEN']}",
+            "--model", str(trained_model), "--interface", "127.0.0.1", "--port", str(port),
+            "--endpoints", str(endpoints)])
+        processes.wait_until("rasa", child, f"http://127.0.0.1:{port}/status", limit=240, headers=api_headers())
         yield Servers(f"http://127.0.0.1:{port}", "", {"rasa": child})
     finally:
         processes.stop()
