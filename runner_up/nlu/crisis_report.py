@@ -28,6 +28,7 @@ from runner_up.nlu.spacy_nlp import build_pipeline
 from runner_up.settings import ROOT
 
 TEST_SETS = ROOT / "tests" / "data" / "crisis"
+SEALED = ROOT / "tests" / "data" / "sealed"  # measured once per change, never tuned on (its README)
 
 
 def read_lines(path: Path) -> List[Text]:
@@ -131,7 +132,7 @@ def outside_sets(evaldata: Path) -> Dict[Text, Tuple[List[Text], List[bool]]]:
 
 
 def run(data: Path, config_path: Path, evaldata: Path, folds: int, cache: Optional[Path],
-        show_misses: int = 0) -> List[Tuple[Text, Dict[Text, float]]]:
+        show_misses: int = 0, sealed: bool = False) -> List[Tuple[Text, Dict[Text, float]]]:
     """Prints the report; returns its rows (set name, scores)."""
     config = pipeline_config(config_path, CrisisDetector)
     featurizer = Featurizer(config_path)
@@ -147,10 +148,18 @@ def run(data: Path, config_path: Path, evaldata: Path, folds: int, cache: Option
         sets["own test sets (tests/data/crisis)"] = (crisis + calm, [True] * len(crisis) + [False] * len(calm))
     if evaldata.is_dir():
         sets.update(outside_sets(evaldata))
+    if sealed:
+        crisis, calm = read_lines(SEALED / "crisis.txt"), read_lines(SEALED / "not_crisis.txt")
+        sets["SEALED slice (tests/data/sealed)"] = (crisis + calm, [True] * len(crisis) + [False] * len(calm))
     for name, (set_texts, truth) in sets.items():
         print(f"featurizing {name} ({len(set_texts)} texts) ...", flush=True)
-        verdicts = Encoded(featurizer, set_texts, cache, config_path).verdicts(model, config)
+        encoded = Encoded(featurizer, set_texts, cache, config_path)
+        verdicts = encoded.verdicts(model, config)
         rows.append((name, scores(truth, [v.flagged for v in verdicts])))
+        if name.startswith("SEALED"):  # beside trivial baselines: the rules alone, the majority class
+            rules = [decide(0.0, finding, config).flagged for finding in encoded.findings]
+            rows.append(("  baseline: the rules alone", scores(truth, rules)))
+            rows.append(("  baseline: majority class (never a crisis)", scores(truth, [False] * len(truth))))
         misses = [(t, v) for t, v, y in zip(set_texts, verdicts, truth) if v.flagged != y]
         for text, verdict in misses[:show_misses]:
             print(f"  {'MISSED' if not verdict.flagged else 'FALSE ALARM'} p={verdict.probability:.2f} "

@@ -101,6 +101,31 @@ def external_sets(evaldata: Path) -> Dict[Text, Tuple[List[Text], List[Text]]]:
     return sets
 
 
+PROTOTYPES = Path(__file__).resolve().parents[2] / "data" / "emotion_prototypes.yml"
+
+
+def zero_shot(outside: Sequence[Optional[Example]], prototypes: Dict[Text, List[Optional[Example]]]) -> List[Text]:
+    """Each text's family by cosine of its encoder embedding to the nearest prototype sentence.
+
+    The baseline the classifier must beat (issue 17); an unreadable text is neutral, as at parse time.
+    """
+    names, vectors = [], []
+    for label, examples in prototypes.items():
+        for example in examples:
+            if example is not None:
+                names.append(label)
+                vectors.append(example.embedding / (np.linalg.norm(example.embedding) or 1.0))
+    matrix = np.vstack(vectors)
+    predicted = []
+    for example in outside:
+        if example is None:
+            predicted.append("neutral")
+            continue
+        similarity = matrix @ (example.embedding / (np.linalg.norm(example.embedding) or 1.0))
+        predicted.append(names[int(np.argmax(similarity))])
+    return predicted
+
+
 def git_commit() -> Text:
     try:
         return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -117,6 +142,8 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--crisis", action="store_true", help="report on the crisis detector instead")
     parser.add_argument("--cache", type=Path, help="keep every text's encoder features here (var/cache)")
+    parser.add_argument("--sealed", action="store_true",
+                        help="with --crisis: also measure tests/data/sealed (once per change; its README)")
     parser.add_argument("--show-misses", type=int, default=0, help="print up to N errors per set")
     args = parser.parse_args(argv)
 
@@ -125,7 +152,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
 
         print(f"Runner-Up crisis detector report, {datetime.date.today()}, commit {git_commit()}")
         crisis_report.run(args.data, args.config, args.evaldata, args.folds, args.cache,
-                          args.show_misses)
+                          args.show_misses, args.sealed)
         return 0
 
     from rasa.shared.nlu.training_data.loading import load_data
@@ -147,7 +174,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         labelled[component.KEY] = (examples, targets, settings)
         predicted = cross_validate(examples, targets, settings, args.folds)
         score = macro_f1(targets, predicted, component.LABELS)
-        rows.append((component.KEY, f"own data, {args.folds}-fold CV", len(targets), score))
+        rows.append((component.KEY, f"own data, {args.folds}-fold CV", len(targets), score, None, None))
         print(f"\n{component.KEY}: {len(targets)} examples {dict(Counter(targets))}")
         print(f"  macro-F1 ({args.folds}-fold CV): {score:.3f}")
         for label, f1 in per_label_f1(targets, predicted, component.LABELS).items():
@@ -157,6 +184,11 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         examples, targets, settings = labelled["emotion"]
         emotion_model = LabelModel.fit(examples, targets, c=settings["c"],
                                        ngram_weight=settings["ngram_weight"])
+        import yaml
+
+        written = yaml.safe_load(PROTOTYPES.read_text(encoding="utf-8"))
+        prototypes = {label: cached_examples(featurizer, texts, args.cache, args.config)
+                      for label, texts in written.items()}
         for name, (texts, truth) in external_sets(args.evaldata).items():
             print(f"\nemotion on {name}: featurizing {len(texts)} texts ...", flush=True)
             outside = cached_examples(featurizer, texts, args.cache, args.config)
@@ -166,16 +198,20 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
             predicted = [next(top) if e is not None else "neutral" for e in outside]
             classes = sorted(set(truth))
             score = macro_f1(truth, predicted, classes)
-            rows.append(("emotion", name, len(truth), score))
-            print(f"  macro-F1 over {classes}: {score:.3f}")
+            baseline = macro_f1(truth, zero_shot(outside, prototypes), classes)
+            majority = macro_f1(truth, [Counter(truth).most_common(1)[0][0]] * len(truth), classes)
+            rows.append(("emotion", name, len(truth), score, baseline, majority))
+            print(f"  macro-F1 over {classes}: {score:.3f} (zero-shot prototypes {baseline:.3f}, "
+                  f"majority class {majority:.3f})")
             for label, f1 in per_label_f1(truth, predicted, classes).items():
                 print(f"    {label:17s} F1 {f1:.3f}  (n={truth.count(label)})")
     else:
         print(f"\n{args.evaldata} not found: outside evaluation skipped", file=sys.stderr)
 
-    print("\n| label | measured on | n | macro-F1 |\n|---|---|---|---|")
-    for key, where, n, score in rows:
-        print(f"| {key} | {where} | {n} | {score:.3f} |")
+    print("\n| label | measured on | n | macro-F1 | zero-shot prototypes | majority class |\n|---|---|---|---|---|---|")
+    for key, where, n, score, baseline, majority in rows:
+        extra = " | ".join("–" if v is None else f"{v:.3f}" for v in (baseline, majority))
+        print(f"| {key} | {where} | {n} | {score:.3f} | {extra} |")
     return 0
 
 
