@@ -258,23 +258,28 @@ def parse_all(servers: Servers, texts: List[str]) -> List[Dict]:
 
 @pytest.mark.slow
 def test_every_crisis_message_is_flagged(servers: Servers) -> None:
-    texts = read_lines(TEST_SETS / "crisis.txt")
-    missed = [(t, p["crisis"]) for t, p in zip(texts, parse_all(servers, texts))
-              if p["intent"]["name"] != "crisis"]
+    """Every held-out crisis message is at least asked about; every direct statement gets the
+    full protocol."""
+    sections = read_sections(TEST_SETS / "crisis.txt")
+    texts = [t for ts in sections.values() for t in ts]
+    tiers = {t: p["crisis"]["tier"] for t, p in zip(texts, parse_all(servers, texts))}
+    missed = [t for t in texts if tiers[t] == "none"]
     assert not missed, f"{len(missed)} of {len(texts)} crisis messages not flagged: {missed[:10]}"
+    only_asked = [t for t in sections["direct"] if tiers[t] != "crisis"]
+    assert not only_asked, only_asked
 
 
 @pytest.mark.slow
 def test_no_idiom_is_flagged_and_few_other_false_alarms(servers: Servers) -> None:
     sections = read_sections(TEST_SETS / "not_crisis.txt")
-    flagged = {heading: [t for t, p in zip(texts, parse_all(servers, texts))
-                         if p["intent"]["name"] == "crisis"]
-               for heading, texts in sections.items()}
-    idioms = {h: f for h, f in flagged.items() if h.startswith("idioms")}
-    assert idioms and not any(idioms.values()), idioms
+    tiers = {heading: [p["crisis"]["tier"] for p in parse_all(servers, texts)]
+             for heading, texts in sections.items()}
+    idioms = {h: t for h, t in tiers.items() if h.startswith("idioms")}
+    assert idioms and all(t == "none" for ts in idioms.values() for t in ts), idioms
     total = sum(len(texts) for texts in sections.values())
-    false_alarms = sum(len(f) for f in flagged.values())
-    assert false_alarms / total <= 0.02, flagged
+    protocol = sum(ts.count("crisis") for ts in tiers.values())
+    asked = sum(ts.count("ask") for ts in tiers.values())
+    assert protocol / total <= 0.02 and asked / total <= 0.05, tiers
 
 
 @pytest.mark.slow

@@ -119,3 +119,71 @@ def test_every_answer_to_the_question_has_a_rule() -> None:
                 if r["steps"][0].get("action") == "action_crisis_check" and len(r["steps"]) > 1}
     typed = {i for i in DOMAIN["intents"] if not i.startswith("EXTERNAL_")} | {"nlu_fallback"}
     assert typed - {"crisis"} == answered
+
+
+# Through the real stack (Rasa + action server, conftest's `servers`).
+
+AMBIGUOUS_TEXTS = ["honestly i can't take it anymore", "what's the point", "im done."]
+
+
+def check_texts() -> set:
+    from tests.dialogue import variants
+
+    return {t.split("{quote}")[-1] for t in variants("utter_crisis_check")} | variants("utter_crisis_check_plain")
+
+
+def asked(replies: List[str]) -> bool:
+    return any(t.endswith(tuple(check_texts())) for t in replies)
+
+
+def protocol(replies: List[str]) -> bool:
+    from tests.dialogue import variants
+
+    return bool(set(replies) & variants("utter_crisis_care")) and any("findahelpline.com" in t or "988" in t
+                                                                     for t in replies)
+
+
+def ask_tier_text(servers: Any) -> str:
+    """One of the ambiguous texts that this model puts in tier `ask`."""
+    for text in AMBIGUOUS_TEXTS:
+        if servers.parse(text)["crisis"]["tier"] == "ask":
+            return text
+    pytest.fail(f"none of {AMBIGUOUS_TEXTS} is in tier ask")
+
+
+@pytest.mark.slow
+def test_the_safety_check_through_the_real_stack(servers: Any) -> None:
+    import uuid
+
+    from tests.dialogue import texts, variants
+
+    text = ask_tier_text(servers)
+
+    # No: the message is answered as it would have been, no helplines; not asked again after.
+    who = f"test-{uuid.uuid4()}"
+    question = texts(servers.say(who, text))
+    assert asked(question) and not protocol(question), question
+    resumed = texts(servers.say(who, "no"))
+    assert resumed[0] in variants("utter_crisis_check_thanks") and len(resumed) > 1, resumed
+    assert not protocol(resumed) and not asked(resumed)
+    assert not set(resumed) & variants("utter_crisis_still_here"), resumed
+    again = texts(servers.say(who, text))
+    assert again and not asked(again) and not protocol(again), again
+    # An explicit statement always gets the protocol.
+    explicit = texts(servers.say(who, "i want to kill myself"))
+    assert protocol(explicit) and explicit[-1] in variants("utter_crisis_ask_safe"), explicit
+
+    # Yes: the protocol.
+    who = f"test-{uuid.uuid4()}"
+    assert asked(texts(servers.say(who, text)))
+    yes = texts(servers.say(who, "yes"))
+    assert protocol(yes) and yes[-1] in variants("utter_crisis_ask_safe"), yes
+    # ... and the person is in crisis mode: job talk waits.
+    waits = texts(servers.say(who, "what should I do next about the job?"))
+    assert set(waits) & variants("utter_crisis_still_here"), waits
+
+    # Not an answer: the protocol too.
+    who = f"test-{uuid.uuid4()}"
+    assert asked(texts(servers.say(who, text)))
+    other = texts(servers.say(who, "whatever. acme turned me down for the analyst role"))
+    assert protocol(other), other
