@@ -1,7 +1,7 @@
 """Runner-Up's custom actions (rasa-sdk). `rasa run actions` imports this package.
 
 One module per concern: feelings (listening), rejection (the form), steps (guidance),
-progress (remembering), crisis (the flag), checkins (asking, scheduling, speaking them),
+progress (remembering), crisis (the flag), crisis_check (the safety question), checkins (asking, scheduling, speaking them),
 privacy (export and delete);
 `common` holds the store boundary and variety.
 """
@@ -16,6 +16,7 @@ from actions.checkins import (
     ActionStopCheckins,
 )
 from actions.crisis import ActionFlagCrisis
+from actions.crisis_check import ActionCrisisCheck, ActionCrisisCheckSafe
 from actions.feelings import ActionReflectFeeling
 from actions.privacy import ActionDeleteData, ActionExportData
 from actions.progress import (
@@ -40,7 +41,7 @@ from actions.steps import (
 __all__ = [
     "ActionAcceptCheckin", "ActionAskCheckin", "ActionCheckinAfterCrisis", "ActionDeclineCheckin", "ActionDeliverCheckin",
     "ActionRescheduleCheckin", "ActionStopCheckins", "ActionDeleteData", "ActionExportData",
-    "ActionAcceptStep", "ActionAnotherStep", "ActionAskSkillGap", "ActionAskStrength",
+    "ActionAcceptStep", "ActionAnotherStep", "ActionCrisisCheck", "ActionCrisisCheckSafe", "ActionAskSkillGap", "ActionAskStrength",
     "ActionDeclineStep", "ActionFeedbackHelp", "ActionFlagCrisis", "ActionGreet",
     "ActionOfferStep", "ActionProgressSummary", "ActionRecordRejection", "ActionRecordSkillGap",
     "ActionRecordStrength", "ActionReflectFeeling", "ActionSendTemplate",

@@ -13,7 +13,7 @@ import yaml
 
 from runner_up import crisis_resources
 from runner_up.nlu import crisis_rules
-from runner_up.nlu.crisis import CrisisDetector, decide, with_plain_copies
+from runner_up.nlu.crisis import CrisisDetector, decide, read_rules, with_plain_copies
 from runner_up.nlu.crisis_report import TEST_SETS, read_lines, read_sections
 from runner_up.nlu.label_model import Example
 from runner_up.nlu.spacy_nlp import build_pipeline
@@ -22,7 +22,7 @@ from runner_up.settings import ROOT
 from tests.launch import Servers, api_headers, free_port
 
 CONFIG = {**CrisisDetector.get_default_config(), "threshold": 0.5, "cue_threshold": 0.1,
-          "guarded_threshold": 0.9}
+          "crisis_threshold": 0.9, "guarded_threshold": 0.98}
 REQUIRED_IDIOMS = [
     "this rejection is killing me", "I'd kill for that job", "I'm dying to hear back",
     "stuck in a dead-end job", "shoot me an email", "I nailed it, then they shot me down",
@@ -138,7 +138,7 @@ def test_negated_statements_are_guarded_not_explicit(text: str) -> None:
 
 def test_decide_flags_explicit_whatever_the_classifier_says() -> None:
     verdict = decide(0.01, crisis_rules.Finding(explicit=("kill_myself",)), CONFIG)
-    assert verdict.flagged and verdict.confidence == CONFIG["rule_confidence"]
+    assert verdict.tier == "crisis" and verdict.confidence == CONFIG["rule_confidence"]
 
 
 def test_the_detector_also_learns_each_example_without_punctuation() -> None:
@@ -151,16 +151,67 @@ def test_the_detector_also_learns_each_example_without_punctuation() -> None:
     assert plain.embedding is embedding
 
 
-@pytest.mark.parametrize("probability, read, flagged", [
-    (0.6, crisis_rules.Finding(), True),
-    (0.4, crisis_rules.Finding(), False),
-    (0.6, crisis_rules.Finding(idioms=("killing me",)), False),  # idioms raise the bar
-    (0.95, crisis_rules.Finding(idioms=("killing me",)), True),
-    (0.15, crisis_rules.Finding(cues=("hurt_myself",)), True),  # cues lower it
-    (0.6, crisis_rules.Finding(negated=("kill myself",)), False),
+@pytest.mark.parametrize("probability, read, tier", [
+    (0.95, crisis_rules.Finding(), "crisis"),  # a very sure classifier
+    (0.6, crisis_rules.Finding(), "ask"),  # the middle band: asked
+    (0.4, crisis_rules.Finding(), "none"),
+    (0.6, crisis_rules.Finding(idioms=("killing me",)), "none"),  # idioms raise the bar
+    (0.92, crisis_rules.Finding(idioms=("killing me",)), "ask"),
+    (0.99, crisis_rules.Finding(idioms=("killing me",)), "crisis"),
+    (0.15, crisis_rules.Finding(cues=("hurt_myself",)), "ask"),  # a cue alone is asked about
+    (0.05, crisis_rules.Finding(cues=("cant_go_on",)), "none"),
+    (0.95, crisis_rules.Finding(cues=("hurt_myself",)), "crisis"),
+    (0.6, crisis_rules.Finding(negated=("kill myself",)), "none"),
+    (0.01, crisis_rules.Finding(explicit=("want_to_die",)), "crisis"),
 ])
-def test_decide_bars(probability: float, read: crisis_rules.Finding, flagged: bool) -> None:
-    assert decide(probability, read, CONFIG).flagged is flagged
+def test_decide_tiers(probability: float, read: crisis_rules.Finding, tier: str) -> None:
+    verdict = decide(probability, read, CONFIG)
+    assert verdict.tier == tier and verdict.flagged is (tier != "none")
+    assert verdict.as_output()["tier"] == tier
+
+
+@pytest.mark.parametrize("text", [
+    "i can't take it anymore", "whats the point", "what's the point in even trying", "im done.",
+    "i'm done with everything", "I can't go on like this", "i just want to disappear",
+    "i left my job because i could not take it any more",
+])
+def test_ambiguous_phrases_are_cues(text: str) -> None:
+    read = finding(text)
+    assert read.cues and not read.explicit, read
+
+
+@pytest.mark.parametrize("text", [
+    "what's the point of applying to big companies", "i'm done with the cover letter, sending it now?",
+    "i give up on this company", "I cannot decide if I should take a new job or not",
+    "ok thats actually good. i'll send it tonight. thanks", "im furious. i burned a vacation day on this",
+])
+def test_job_talk_is_no_ambiguous_cue(text: str) -> None:
+    assert not finding(text).cues, finding(text)
+
+
+def test_config_and_component_defaults_agree() -> None:
+    config = next(c for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+                  if c["name"].endswith("CrisisDetector"))
+    defaults = CrisisDetector.get_default_config()
+    assert {k: v for k, v in config.items() if k != "name"} == {
+        k: defaults[k] for k in ("threshold", "crisis_threshold", "cue_threshold", "guarded_threshold")}
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("ｉ ｗａｎｔ ｔｏ ｄｉｅ", "want_to_die"),  # full-width letters
+    ("i want to\n\ndie", "want_to_die"),
+    ("kill\u200bmyself", "kill_myself"),
+    ("i want to kill my\u00adself", "kill_myself"),
+    ("I   want to     die", "want_to_die"),
+])
+def test_the_rules_read_normalised_text(text: str, rule: str) -> None:
+    from rasa.nlu.constants import SPACY_DOCS
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message({"text": text})
+    message.set(SPACY_DOCS["text"], build_pipeline()(text.lower()))  # as the pipeline made it
+    assert rule not in crisis_rules.read(message.get(SPACY_DOCS["text"])).explicit
+    assert rule in read_rules(message).explicit
 
 
 def test_resources_cover_the_required_countries_with_sources() -> None:
@@ -207,23 +258,28 @@ def parse_all(servers: Servers, texts: List[str]) -> List[Dict]:
 
 @pytest.mark.slow
 def test_every_crisis_message_is_flagged(servers: Servers) -> None:
-    texts = read_lines(TEST_SETS / "crisis.txt")
-    missed = [(t, p["crisis"]) for t, p in zip(texts, parse_all(servers, texts))
-              if p["intent"]["name"] != "crisis"]
+    """Every held-out crisis message is at least asked about; every direct statement gets the
+    full protocol."""
+    sections = read_sections(TEST_SETS / "crisis.txt")
+    texts = [t for ts in sections.values() for t in ts]
+    tiers = {t: p["crisis"]["tier"] for t, p in zip(texts, parse_all(servers, texts))}
+    missed = [t for t in texts if tiers[t] == "none"]
     assert not missed, f"{len(missed)} of {len(texts)} crisis messages not flagged: {missed[:10]}"
+    only_asked = [t for t in sections["direct"] if tiers[t] != "crisis"]
+    assert not only_asked, only_asked
 
 
 @pytest.mark.slow
 def test_no_idiom_is_flagged_and_few_other_false_alarms(servers: Servers) -> None:
     sections = read_sections(TEST_SETS / "not_crisis.txt")
-    flagged = {heading: [t for t, p in zip(texts, parse_all(servers, texts))
-                         if p["intent"]["name"] == "crisis"]
-               for heading, texts in sections.items()}
-    idioms = {h: f for h, f in flagged.items() if h.startswith("idioms")}
-    assert idioms and not any(idioms.values()), idioms
+    tiers = {heading: [p["crisis"]["tier"] for p in parse_all(servers, texts)]
+             for heading, texts in sections.items()}
+    idioms = {h: t for h, t in tiers.items() if h.startswith("idioms")}
+    assert idioms and all(t == "none" for ts in idioms.values() for t in ts), idioms
     total = sum(len(texts) for texts in sections.values())
-    false_alarms = sum(len(f) for f in flagged.values())
-    assert false_alarms / total <= 0.02, flagged
+    protocol = sum(ts.count("crisis") for ts in tiers.values())
+    asked = sum(ts.count("ask") for ts in tiers.values())
+    assert protocol / total <= 0.02 and asked / total <= 0.05, tiers
 
 
 @pytest.mark.slow

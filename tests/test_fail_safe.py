@@ -18,6 +18,7 @@ from runner_up.channels.fail_safe import CARE_TEXT, FAILED_TEXT, Turns
 from tests.dialogue import DOMAIN, variants
 
 CRISIS = "i want to end my life"
+AMBIGUOUS = "i cant take it anymore"
 
 
 class FakeAgent:
@@ -35,7 +36,8 @@ class FakeAgent:
         self.parsed.append(text)
         if self.nlu_fails:
             raise RuntimeError("the model is broken too")
-        return {"intent": {"name": "crisis" if text == CRISIS else "greet"}}
+        intent = {CRISIS: "crisis", AMBIGUOUS: "crisis_check"}.get(text, "greet")
+        return {"intent": {"name": intent}}
 
 
 class BrokenNLG:
@@ -77,6 +79,29 @@ def test_a_crisis_whose_turn_fails_gets_the_care_and_the_helplines() -> None:
     assert not completed
     assert said[0] in variants("utter_crisis_care")
     assert "findahelpline.com" in said[1] and "which country" in said[1]
+
+
+def test_an_ambiguous_message_whose_turn_fails_gets_the_care_too() -> None:
+    """The safety question could not be followed up with the stores down: the care instead."""
+    completed, said = run(turns(FakeAgent()), AMBIGUOUS, store_down)
+    assert not completed
+    assert said[0] in variants("utter_crisis_care") and "findahelpline.com" in said[1]
+
+
+def test_a_failed_safety_question_is_asked_all_the_same() -> None:
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from runner_up.channels import action_failures
+
+    output = CollectingOutputChannel()
+    nlg = TemplatedNaturalLanguageGenerator(Domain.from_dict(DOMAIN).responses)
+    tracker = DialogueStateTracker.from_events("rest:someone", [])
+    asyncio.run(action_failures.tell_person(output, nlg, tracker,
+                                            *action_failures.INSTEAD["action_crisis_check"]))
+    (said,) = output.messages
+    assert said["text"] in variants("utter_crisis_check_plain")
+    assert [b["payload"] for b in said["buttons"]] == ["/affirm", "/deny"]
 
 
 def test_anyone_else_hears_that_something_is_broken() -> None:

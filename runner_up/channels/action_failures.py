@@ -8,6 +8,10 @@ cannot tell a crash from a slow reply. There is no hook for it, so `install()` w
 failure as before (events lost, the conversation goes on; the next message, once the action server
 is back, works as usual).
 
+A failure of `action_crisis_check` (the safety question about an ambiguous message) sends the
+question itself, without the quote (`utter_crisis_check_plain`), instead of the apology: the person
+is asked all the same, and a "yes" reaches the crisis protocol, which needs no action server.
+
 Not told: a failure of `action_flag_crisis` (bookkeeping only: the care and the helplines around it
 are Rasa's own responses and still go out, and an apology there would only confuse). Not wrapped: a
 form's validation rejecting a slot (ActionExecutionRejection, part of a normal turn),
@@ -35,21 +39,27 @@ FALLBACK_TEXT = ("Sorry, part of me isn't working right now, so I couldn't do th
 EXTERNAL_INTENT_PREFIX = "EXTERNAL_"
 # Actions whose failure the person cannot notice.
 SILENT_ACTIONS = frozenset({"action_flag_crisis"})
+# Actions whose failure gets another response than the apology: (response, fixed text).
+INSTEAD = {"action_crisis_check": ("utter_crisis_check_plain",
+                                   "I want to check, because it matters: are you having thoughts of "
+                                   "ending your life?")}
 _TOLD = "_runner_up_told_of_failure"  # set on a turn's output channel once the person was told
 
 
-async def tell_person(output_channel: OutputChannel, nlg: Any, tracker: Any) -> None:
-    """Sends the apology through `output_channel`, unless this turn already did or was external."""
+async def tell_person(output_channel: OutputChannel, nlg: Any, tracker: Any,
+                      response: Text = RESPONSE, fixed_text: Text = FALLBACK_TEXT) -> None:
+    """Sends the apology (or `response`) through `output_channel`, unless this turn already did or
+    was external."""
     latest = tracker.latest_message
     intent = ((latest.intent or {}).get("name") if latest else None) or ""
     if intent.startswith(EXTERNAL_INTENT_PREFIX) or getattr(output_channel, _TOLD, False):
         return
     setattr(output_channel, _TOLD, True)
-    message: Dict[Text, Any] = {"text": FALLBACK_TEXT}
+    message: Dict[Text, Any] = {"text": fixed_text}
     try:
-        message = await nlg.generate(RESPONSE, tracker, output_channel.name()) or message
+        message = await nlg.generate(response, tracker, output_channel.name()) or message
     except Exception:  # noqa: BLE001 (the apology must go out even if the template cannot be filled)
-        logger.exception("could not fill %s; sending the fixed text", RESPONSE)
+        logger.exception("could not fill %s; sending the fixed text", response)
     try:
         await output_channel.send_response(tracker.sender_id, message)
     except Exception:  # noqa: BLE001 (the channel itself failing: nothing more we can do here)
@@ -70,7 +80,9 @@ def install() -> None:
         except ActionExecutionRejection:
             raise
         except Exception:
-            if self.name() not in SILENT_ACTIONS:
+            if self.name() in INSTEAD:
+                await tell_person(output_channel, nlg, tracker, *INSTEAD[self.name()])
+            elif self.name() not in SILENT_ACTIONS:
                 await tell_person(output_channel, nlg, tracker)
             raise
 

@@ -7,8 +7,10 @@ hangs, and the crisis rules (Rasa responses only, no action server) never run. T
 need them: it runs in memory, and can still tell a crisis. So each channel hands its messages to
 `Turns.handle`, which runs the turn and:
 
-- if it fails: reads the message with the NLU; a crisis (or a message the NLU cannot read either)
-  gets the care message and the helplines, anyone else `utter_turn_failed`;
+- if it fails: reads the message with the NLU; a crisis, an ambiguous message (tier `ask`, intent
+  `crisis_check`: the safety question could not be followed up without the stores, so it gets
+  the care instead) or a message the NLU cannot read either gets the care message and the
+  helplines, anyone else `utter_turn_failed`;
 - if it has not finished after RUNNER_UP_CRISIS_REPLY_SECONDS (default 5; the conversation store
   retries an outage for up to 30 s): a crisis gets the care and the helplines at once, and the
   turn goes on (if the store comes back, it finishes as usual);
@@ -39,6 +41,8 @@ from sanic import Blueprint, Sanic
 logger = logging.getLogger(__name__)
 
 CRISIS_INTENT = "crisis"
+# Intents that get the care when their turn cannot run: a crisis, and an ambiguous message.
+CARE_INTENTS = frozenset({CRISIS_INTENT, "crisis_check"})
 CRISIS_RESPONSES = ("utter_crisis_care", "utter_crisis_resources")
 FAILED_RESPONSE = "utter_turn_failed"
 # If the model's domain has no such response, or the NLG fails.
@@ -124,15 +128,16 @@ class Turns:
             await self.send(message, FAILED_RESPONSE, [FAILED_TEXT])
 
     async def is_crisis(self, message: UserMessage) -> bool:
-        """Whether the NLU reads `message` as a crisis; True when it cannot read it at all (care
-        sent to someone who did not need it is better than none to someone who did)."""
+        """Whether the NLU reads `message` as a crisis or an ambiguous one (`CARE_INTENTS`); True
+        when it cannot read it at all (care sent to someone who did not need it is better than
+        none to someone who did)."""
         agent = getattr(self.app.ctx, "agent", None) if self.app else None
         try:
             parsed = await agent.parse_message(message.text or "")
         except Exception:  # noqa: BLE001
             logger.exception("the NLU could not read a message whose turn failed")
             return True
-        return ((parsed.get("intent") or {}).get("name")) == CRISIS_INTENT
+        return ((parsed.get("intent") or {}).get("name")) in CARE_INTENTS
 
     async def send_crisis_reply(self, message: UserMessage) -> None:
         await self.send_all(message, list(CRISIS_RESPONSES), self._fixed_crisis)

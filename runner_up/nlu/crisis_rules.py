@@ -178,6 +178,41 @@ CUES: Dict[Text, List[List[Dict[Text, Any]]]] = {
     ],
 }
 
+# Ambiguous: words that are, as often as not, about giving up on a job search or a bad day, and
+# sometimes about giving up on life ("can't take it anymore", "what's the point", "i'm done").
+# Counsellors ask rather than guess: these are cues too, and a cue gets the direct question
+# (tier `ask`, see runner_up.nlu.crisis) unless the classifier is very sure. "what's the point",
+# "i'm done" and "i give up" only count where nothing follows or what follows is life itself
+# (`OPEN_ENDED`): "what's the point of applying" and "i'm done with the cover letter" are not.
+MORE = [[_words("anymore")], [_words("any", "no"), _words("more", "longer")]]
+AMBIGUOUS: Dict[Text, List[List[Dict[Text, Any]]]] = {
+    "cant_go_on": [
+        *[pattern for more in MORE for pattern in _after_negation(
+            {"LEMMA": {"IN": ["take", "handle", "bear", "stand", "do"]}},
+            _words("it", "this", "that", "life"), *more)],
+        *[pattern for more in MORE for pattern in _after_negation(_words("go", "keep"), _words("on", "going"), *more)],
+        *_after_negation(_words("go", "carry"), _words("on")),
+        [_words("no"), _words("way"), _words("out")],
+    ],
+    "whats_the_point": [
+        [_words("what", "whats"), {"LOWER": {"IN": ["'s", "s", "is"]}, "OP": "?"},
+         {"LOWER": "even", "OP": "?"}, _words("the"), _words("point")],
+    ],
+    "im_done": [
+        [_words("i"), _words("'m", "m", "am"), {"LOWER": "just", "OP": "?"}, _words("done", "finished")],
+        [_words("im"), {"LOWER": "just", "OP": "?"}, _words("done", "finished")],
+        [_words("i"), {"LEMMA": "give"}, _words("up")],
+    ],
+    "want_to_disappear": [
+        [_words("want", "wanna"), {"LOWER": "to", "OP": "?"}, {"LOWER": "just", "OP": "?"},
+         _words("disappear", "vanish")],
+    ],
+}
+# What may follow an open-ended phrase for it to count: nothing, punctuation, or these words.
+OPEN_ENDED = {"whats_the_point", "im_done"}
+LIFE_WORDS = {"anymore", "anything", "everything", "life", "living", "it", "all", "trying",
+              "any", "myself", "me", "existing", "being", "this", "going", "on", "even"}
+
 # "not joking", "not a metaphor": a cue (`means_it`) when the message also has a death word that is
 # not part of an idiom ("my career's dead and I'd like to join it. Not a metaphor."). Read as two
 # matches, not one pattern with a gap: a gap pattern costs time with the square of the message.
@@ -238,7 +273,7 @@ class Finding:
 @functools.lru_cache(maxsize=4)
 def _matcher(vocab: Any) -> Matcher:
     matcher = Matcher(vocab)
-    for name, patterns in {**EXPLICIT, **CUES}.items():
+    for name, patterns in {**EXPLICIT, **CUES, **AMBIGUOUS}.items():
         matcher.add(name, patterns)
     matcher.add("idiom", IDIOMS)
     matcher.add("meant", MEANT)
@@ -287,6 +322,17 @@ def _suicide_is_a_topic(doc: Doc, start: int, end: int) -> bool:
     return after in SUICIDE_TOPIC_AFTER or bool(before & {"his", "her", "their"})
 
 
+def _open_ended(doc: Doc, end: int) -> bool:
+    """ "what's the point", "i'm done.", "i'm done with it all": nothing but life follows."""
+    following = [t for t in doc[end:end + 3] if not t.is_punct]
+    if not following or doc[end].is_punct:
+        return True
+    if following[0].lower_ in {"with", "of", "in", "on"}:
+        following = following[1:]
+    return bool(following) and following[0].lower_ in LIFE_WORDS and (
+        following[0].lower_ != "this" or len(following) == 1 or following[1].lower_ in LIFE_WORDS)
+
+
 def read(doc: Doc) -> Finding:
     """Explicit risk, idioms and negations found in a spaCy `Doc` (tokens with lookup lemmas)."""
     explicit: List[Text] = []
@@ -320,9 +366,11 @@ def read(doc: Doc) -> Finding:
         elif name in UNOWNED and not FIRST_PERSON & {t.lower_ for t in doc[start:end]} \
                 and _someone_else(doc, start):
             continue  # the classifier decides, with its ordinary bar
-        elif name != "not_want_to_live" and _negated(doc, start):
+        elif name not in {"not_want_to_live", "cant_go_on"} and _negated(doc, start):
             negated.append(span)
-        elif name in CUES:
+        elif name in OPEN_ENDED and not _open_ended(doc, end):
+            continue
+        elif name in CUES or name in AMBIGUOUS:
             cues.append(name)
         else:
             explicit.append(name)
