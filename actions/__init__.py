@@ -2,10 +2,12 @@
 
 One module per concern: feelings (listening), rejection (the form), steps (guidance),
 progress (remembering), crisis (the flag), checkins (asking, scheduling, speaking them),
-privacy (export and delete);
+privacy (export and delete), venting (listening without a step), answers (a yes or no to
+no question on the table);
 `common` holds the store boundary and variety.
 """
 
+from actions.answers import ActionAnswerNo, ActionAnswerYes, ActionComplaintAdvice, ActionMoneyWorry
 from actions.checkins import (
     ActionAcceptCheckin,
     ActionAskCheckin,
@@ -17,6 +19,7 @@ from actions.checkins import (
 )
 from actions.crisis import ActionFlagCrisis
 from actions.feelings import ActionReflectFeeling
+from actions.venting import ActionVent
 from actions.privacy import ActionDeleteData, ActionExportData
 from actions.progress import (
     ActionAskSkillGap,
@@ -27,12 +30,13 @@ from actions.progress import (
     ActionRecordSkillGap,
     ActionRecordStrength,
 )
-from actions.rejection import ActionRecordRejection, ValidateRejectionForm
+from actions.rejection import ActionNoteAnotherRejection, ActionRecordRejection, ValidateRejectionForm
 from actions.steps import (
     ActionAcceptStep,
     ActionAnotherStep,
     ActionDeclineStep,
     ActionOfferStep,
+    ActionReviewInterview,
     ActionSendTemplate,
     ActionStepDone,
 )
@@ -45,4 +49,5 @@ __all__ = [
     "ActionOfferStep", "ActionProgressSummary", "ActionRecordRejection", "ActionRecordSkillGap",
     "ActionRecordStrength", "ActionReflectFeeling", "ActionSendTemplate",
     "ActionStepDone", "ValidateRejectionForm",
+    "ActionAnswerNo", "ActionAnswerYes", "ActionComplaintAdvice", "ActionMoneyWorry", "ActionNoteAnotherRejection", "ActionReviewInterview", "ActionVent",
 ]
