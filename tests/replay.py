@@ -24,6 +24,7 @@ Each conversation is one REST sender; the progress store is read once at the end
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ CRISIS = {_start(t) for name in ("utter_crisis_care", "utter_crisis_resources", 
 ASKS = {slot: variants(f"utter_ask_{slot}") for slot in DETAILS}
 OFFERS = {t for step in load().steps for t in variants(step.offer)}
 DONE = {_start(t) for t in texts_of("utter_step_done")}
+NO = re.compile(r"^\s*(no|nope|nah|no thanks|no thank you|not really)[\s.!]*$", re.IGNORECASE)
 
 
 def conversation_files(sealed: bool = False) -> List[Path]:
@@ -123,6 +125,8 @@ def check_turns(replay: Replay) -> None:
         given |= set(turn.notes.get("gives") or [])
         if turn.notes.get("no_step") and any(text in OFFERS for text in turn.bot):
             replay.problems.append(f"{where}: a step offered while the person is venting")
+        if NO.match(turn.user) and [t.strip(" .!") for t in turn.bot] in (["Okay"], ["Alright"], []):
+            replay.problems.append(f"{where}: {turn.bot or 'silence'} as the whole answer to a no")
         if not turn.notes.get("did_step") and any(
                 text.startswith(start) for text in turn.bot for start in DONE):
             replay.problems.append(f"{where}: a step marked done that the person did not say they did")

@@ -30,7 +30,8 @@ LEAD_INS = re.compile(
     r"i'?d say|i would say|i mean|ok(?:ay)?|fine|yeah|sure|hmm+|idk|one is|one of them is|"
     r"people say|they say|everyone says|my friends say|that i'?m|that i am|i'?m|i am|im)\b[\s,]*)+", re.IGNORECASE)
 TRAILERS = re.compile(r"(?:[\s,]+(?:i guess|i suppose|i think|lol|haha|tbh|probably|maybe|"
-                      r"or something|or whatever|at least|i hope))+$", re.IGNORECASE)
+                      r"or something|or whatever|at least|i hope|for what it'?s worth|if that counts|if that helps|"
+                      r"apparently|anyway))+$", re.IGNORECASE)
 MAX_WORDS = 14
 
 
