@@ -56,7 +56,8 @@ class ActionMoneyWorry(Action):
             domain: DomainDict) -> List[Dict[Text, Any]]:
         events = say(dispatcher, tracker, domain, "utter_money_worry")
         text = tracker.latest_message.get("text") or ""
-        if not tracker.get_slot("has_rejection") and find_details(text, today()).get("company"):
+        if (not tracker.get_slot("has_rejection") and not tracker.active_loop_name
+                and find_details(text, today()).get("company")):
             events.append(FollowupAction("rejection_form"))
         return events
 

@@ -16,12 +16,16 @@ from actions.common import is_private, progress, refuse_unless_private, say, sto
 from actions.rejection import is_skip
 from actions.steps import current_step, walk_through
 from runner_up.guidance.catalogue import load
-from runner_up.guidance.strengths import extract_strength
+from runner_up.guidance.strengths import extract_strength, names_strength
 from runner_up.store import InvalidInput, StoreUnavailable, repository
 
 # Someone whose last message is older than this is greeted with what they told us before.
 COMING_BACK_AFTER = datetime.timedelta(hours=12)
 COUNTRY_ENV = "RUNNER_UP_DEFAULT_COUNTRY"
+# What the strength form's answer is, when it is not a strength ("thanks, you're alright for a
+# robot"), unless the words name one ("thanks. i'm good at planning").
+NOT_A_STRENGTH = {"thank", "greet", "goodbye", "bot_challenge", "affirm", "ask_progress", "another_step",
+                  "ask_next_step", "stop_checkins", "delete_data", "export_data", "vent", "money_worry"}
 
 
 def listing(items: List[Text]) -> Text:
@@ -130,7 +134,8 @@ class ActionRecordStrength(Action):
         # pressure" keeps "keeping things organised under pressure". Only a bare skip or a short
         # no is a skip: a sentence naming a strength is kept whatever intent it was read as.
         text = extract_strength(said)
-        if text is None or is_skip(said, None) or (intent == "deny" and len(said.split()) <= 3):
+        if (text is None or is_skip(said, None) or (intent == "deny" and len(said.split()) <= 3)
+                or (intent in NOT_A_STRENGTH and not names_strength(said))):
             dispatcher.utter_message(response="utter_strength_skipped")
             return [SlotSet("strength", None)]
         events = [SlotSet("strength", None)] + say(dispatcher, tracker, domain,

@@ -89,7 +89,9 @@ def told_details(tracker: Tracker) -> Dict[Text, Text]:
             continue
         read = {e.get("entity"): str(e.get("value")) for e in parse.get("entities") or []
                 if e.get("entity") in DETAILS and e.get("value")}
-        for slot, value in {**find_details(event.get("text") or "", today()), **read}.items():
+        # Our narrow patterns over DIET's guesses (it read "QA" as the company in "Aldgate
+        # Software turned down my application for QA engineer").
+        for slot, value in {**read, **find_details(event.get("text") or "", today())}.items():
             found.setdefault(slot, value)
     return found
 
@@ -104,6 +106,12 @@ class ValidateRejectionForm(FormValidationAction):
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        latest = find_details(tracker.latest_message.get("text") or "", today())
+        for event in events:  # a detail the message states outright, over DIET's reading of it
+            slot = event.get("name")
+            if (event.get("event") == "slot" and slot in latest and slot != "when"
+                    and slot != tracker.get_slot("requested_slot") and event.get("value") != SKIPPED):
+                event["value"] = latest[slot]
         setting = {e["name"] for e in events if e.get("event") == "slot"}
         for slot, value in told_details(tracker).items():
             if tracker.get_slot(slot) is None and slot not in setting:

@@ -172,9 +172,8 @@ class ActionReviewInterview(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
-        events = [SlotSet("venting", False)] if tracker.get_slot("venting") else []
         dispatcher.utter_message(response="utter_review_interview_intro")
-        return events + walk_through(load()["review_your_interview"], dispatcher, tracker, domain)
+        return walk_through(load()["review_your_interview"], dispatcher, tracker, domain)
 
 
 def template_message(domain: DomainDict, template: Text, memory: Memory) -> Text:
@@ -198,6 +197,8 @@ def walk_through(step: Step, dispatcher: CollectingDispatcher, tracker: Tracker,
     is); the step is recorded as accepted, and a step that asks something waits for the answer."""
     memory = Memory(tracker)
     events = [SlotSet("current_step", step.id)] + say(dispatcher, tracker, domain, step.guide)
+    if tracker.get_slot("venting"):  # asking for a step ends the venting
+        events.append(SlotSet("venting", False))
     if step.template:
         dispatcher.utter_message(text=template_message(domain, step.template, memory))
     events += record(tracker, dispatcher, step.id, "accepted", memory)

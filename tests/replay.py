@@ -165,7 +165,8 @@ def check_store(replay: Replay) -> None:
         got = sorted(s.lower() for s in stored["strengths"])
         if wanted != got:
             replay.problems.append(f"strengths stored {got}, expected {wanted}")
-    taken = sum(1 for turn in replay.turns if turn.notes.get("did_step"))
+    # Naming a strength does the strengths step ("focus on your strengths" asks for one).
+    taken = sum(1 for turn in replay.turns if turn.notes.get("did_step") or turn.notes.get("strength"))
     if len(stored["done"]) > taken:
         replay.problems.append(f"{len(stored['done'])} steps stored as done ({stored['done']}), "
                                f"the person said they did {taken}")

@@ -15,23 +15,28 @@ from typing import Dict, Optional, Text
 
 from runner_up.guidance.when import parse_when
 
-_NAME = r"[A-Z][\w&'’.-]*(?:\s+(?:[A-Z][\w&'’.-]*|&|of|and))*"
+_WORD = r"[A-Z][\w&'’-]*(?:\.[A-Za-z]+)*"  # a dot only inside a name ("Booking.com")
+_NAME = _WORD + r"(?:\s+(?:" + _WORD + r"|&|of|and))*"
 # Words that start a sentence or name a day, never a company or a person.
 NOT_NAMES = {
     "i", "im", "i'm", "so", "well", "and", "but", "today", "yesterday", "they", "the", "a", "an",
     "then", "just", "my", "hi", "hey", "ok", "okay", "honestly", "also", "oh", "ugh", "lol", "it",
     "we", "he", "she", "this", "that", "there", "what", "why", "how", "linkedin", "zoom", "teams",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "hr", "ceo",
-    "cv", "not", "no", "yes", "yeah", "someone", "somebody", "everyone", "nobody",
+    "cv", "not", "no", "yes", "yeah", "someone", "somebody", "everyone", "nobody", "thanks",
+    "cheers", "sorry", "fine", "great", "welp", "wow", "please", "again", "really", "lol",
 }
-REJECTED = (r"(?:turned me down|rejected me|said no|told me no|passed on me|ghosted me|went with "
+REJECTED = (r"(?:turned me down|turned down my|said thanks but no thanks|rejected me|said no|told me no|passed on me|ghosted me|went with "
             r"someone|didn'?t want me|did not want me|let me go|dropped me|binned me|declined me)")
 # In order of trust: "at/from X", then "X turned me down", then "by/with/for X".
 COMPANY_PATTERNS = [
-    re.compile(r"\b(?:from|at)\s+(" + _NAME + r")"),
+    re.compile(r"\b(?:from|at)\s+(?:the\s+)?(" + _NAME + r")"),
     re.compile(r"(?:^|[.!?]\s+|\b(?:and|but|so|now|then)\s+)(" + _NAME + r")\s+(?:has\s+|have\s+|also\s+|just\s+)?"
                + REJECTED),
     re.compile(r"\b(?:with|by|for)\s+(" + _NAME + r")"),
+    # "... AGAIN. Corbel Group. ...", "Quarry Digital this time", "cheers Ardent Systems"
+    re.compile(r"(?:[.!?]\s+|\b(?:cheers|thanks)\s+)(" + _NAME + r")(?=\s+this time|[,.!]|$)"),
+    re.compile(r"^(" + _NAME + r")\s+this time"),
 ]
 ROLE_PATTERN = re.compile(
     r"\b(?:for|as|the|a|an)\s+((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)\s+(?:job|role|position|post|opening)\b",
@@ -55,7 +60,7 @@ def _clean_name(name: Text) -> Optional[Text]:
         words = words[1:]
     while words and words[-1].lower() in {"of", "and", "&"}:
         words = words[:-1]
-    if not words:
+    if not words or any(len(w) >= 4 and w.isupper() for w in words):  # shouting, not a name
         return None
     cleaned = " ".join(words).strip(" .,!?")
     return cleaned if 1 < len(cleaned) <= 60 else None

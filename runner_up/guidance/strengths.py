@@ -28,7 +28,7 @@ CUE = re.compile(
 LEAD_INS = re.compile(
     r"^(?:(?:i guess|i suppose|i think|probably|maybe|honestly|tbh|well|so|um+|uh+|like|"
     r"i'?d say|i would say|i mean|ok(?:ay)?|fine|yeah|sure|hmm+|idk|one is|one of them is|"
-    r"people say|they say|everyone says|my friends say|that i'?m|that i am|i'?m|i am|im)\b[\s,]*)+", re.IGNORECASE)
+    r"is|are|people say|they say|everyone says|my friends say|that i'?m|that i am|i'?m|i am|im)\b[\s,]*)+", re.IGNORECASE)
 TRAILERS = re.compile(r"(?:[\s,]+(?:i guess|i suppose|i think|lol|haha|tbh|probably|maybe|"
                       r"or something|or whatever|at least|i hope|for what it'?s worth|if that counts|if that helps|"
                       r"apparently|anyway))+$", re.IGNORECASE)
@@ -61,3 +61,8 @@ def extract_strength(text: Optional[Text]) -> Optional[Text]:
         if phrase and not NOT_A_STRENGTH.search(phrase.lower()) and not part.rstrip().endswith("?"):
             return " ".join(phrase.split()[:MAX_WORDS])
     return None
+
+
+def names_strength(text: Optional[Text]) -> bool:
+    """Whether `text` names a strength in so many words ("i'm good at ...", "my strength is ...")."""
+    return any(CUE.search(part) for part in clauses(text or ""))
