@@ -1,11 +1,13 @@
 """Runner-Up's custom actions (rasa-sdk). `rasa run actions` imports this package.
 
 One module per concern: feelings (listening), rejection (the form), steps (guidance),
-progress (remembering), crisis (the flag), crisis_check (the safety question), checkins (asking, scheduling, speaking them),
-privacy (export and delete);
+progress (remembering), crisis (the flag), crisis_check (the safety question), checkins (asking,
+scheduling, speaking them), privacy (export and delete), venting (listening without a step),
+answers (a yes or no to no question on the table);
 `common` holds the store boundary and variety.
 """
 
+from actions.answers import ActionAnswerNo, ActionAnswerYes, ActionComplaintAdvice, ActionMoneyWorry
 from actions.checkins import (
     ActionAcceptCheckin,
     ActionAskCheckin,
@@ -18,6 +20,7 @@ from actions.checkins import (
 from actions.crisis import ActionFlagCrisis
 from actions.crisis_check import ActionCrisisCheck, ActionCrisisCheckSafe
 from actions.feelings import ActionReflectFeeling
+from actions.venting import ActionVent
 from actions.privacy import ActionDeleteData, ActionExportData
 from actions.progress import (
     ActionAskSkillGap,
@@ -28,12 +31,13 @@ from actions.progress import (
     ActionRecordSkillGap,
     ActionRecordStrength,
 )
-from actions.rejection import ActionRecordRejection, ValidateRejectionForm
+from actions.rejection import ActionNoteAnotherRejection, ActionRecordRejection, ValidateRejectionForm
 from actions.steps import (
     ActionAcceptStep,
     ActionAnotherStep,
     ActionDeclineStep,
     ActionOfferStep,
+    ActionReviewInterview,
     ActionSendTemplate,
     ActionStepDone,
 )
@@ -46,4 +50,5 @@ __all__ = [
     "ActionOfferStep", "ActionProgressSummary", "ActionRecordRejection", "ActionRecordSkillGap",
     "ActionRecordStrength", "ActionReflectFeeling", "ActionSendTemplate",
     "ActionStepDone", "ValidateRejectionForm",
+    "ActionAnswerNo", "ActionAnswerYes", "ActionComplaintAdvice", "ActionMoneyWorry", "ActionNoteAnotherRejection", "ActionReviewInterview", "ActionVent",
 ]

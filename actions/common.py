@@ -107,6 +107,7 @@ def say(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, 
     fresh = [i for i in fitting if i != recent.get(name)] or fitting
     index = random.choice(fresh)
     text = variants[index]["text"]
-    dispatcher.utter_message(text=text.format(**values) if values else text)
+    dispatcher.utter_message(text=text.format(**values) if values else text,
+                             buttons=variants[index].get("buttons"))
     recent[name] = index
     return [SlotSet(VARIANTS_SLOT, recent)]

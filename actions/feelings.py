@@ -44,12 +44,18 @@ class ActionReflectFeeling(Action):
         if stage != "unknown":
             events.append(SlotSet("stage", stage))
         events += say(dispatcher, tracker, domain, "utter_reflect_feeling", slots={"emotion": emotion})
-        try:
-            with progress(tracker) as (session, person):
-                read = parse.get("emotion") or {}
-                repository.record_mood(
-                    session, person, read.get("name") if read.get("name") in EMOTIONS else "neutral",
-                    stage, float(read.get("confidence") or 0.0))
-        except StoreUnavailable as error:
-            return events + store_unavailable(dispatcher, tracker, error)
-        return events + store_back(tracker)
+        return events + log_mood(dispatcher, tracker)
+
+
+def log_mood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Keeps the feeling the latest message was read with in the person's mood log."""
+    parse = tracker.latest_message
+    try:
+        with progress(tracker) as (session, person):
+            read = parse.get("emotion") or {}
+            repository.record_mood(
+                session, person, read.get("name") if read.get("name") in EMOTIONS else "neutral",
+                stage_of(parse), float(read.get("confidence") or 0.0))
+    except StoreUnavailable as error:
+        return store_unavailable(dispatcher, tracker, error)
+    return store_back(tracker)

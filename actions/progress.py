@@ -16,11 +16,16 @@ from actions.common import is_private, progress, refuse_unless_private, say, sto
 from actions.rejection import is_skip
 from actions.steps import current_step, walk_through
 from runner_up.guidance.catalogue import load
+from runner_up.guidance.strengths import extract_strength, names_strength
 from runner_up.store import InvalidInput, StoreUnavailable, repository
 
 # Someone whose last message is older than this is greeted with what they told us before.
 COMING_BACK_AFTER = datetime.timedelta(hours=12)
 COUNTRY_ENV = "RUNNER_UP_DEFAULT_COUNTRY"
+# What the strength form's answer is, when it is not a strength ("thanks, you're alright for a
+# robot"), unless the words name one ("thanks. i'm good at planning").
+NOT_A_STRENGTH = {"thank", "greet", "goodbye", "bot_challenge", "affirm", "ask_progress", "another_step",
+                  "ask_next_step", "stop_checkins", "delete_data", "export_data", "vent", "money_worry"}
 
 
 def listing(items: List[Text]) -> Text:
@@ -123,12 +128,16 @@ class ActionRecordStrength(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
-        text = tracker.get_slot("strength") or tracker.latest_message.get("text") or ""
+        said = tracker.get_slot("strength") or tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if is_skip(text, intent):
+        # The phrase, not the message: "i just told you one?? keeping things organised under
+        # pressure" keeps "keeping things organised under pressure". Only a bare skip or a short
+        # no is a skip: a sentence naming a strength is kept whatever intent it was read as.
+        text = extract_strength(said)
+        if (text is None or is_skip(said, None) or (intent == "deny" and len(said.split()) <= 3)
+                or (intent in NOT_A_STRENGTH and not names_strength(said))):
             dispatcher.utter_message(response="utter_strength_skipped")
             return [SlotSet("strength", None)]
-        text = " ".join(text.split())
         events = [SlotSet("strength", None)] + say(dispatcher, tracker, domain,
                                                    "utter_strength_noted", strength=text)
         try:

@@ -15,14 +15,18 @@ import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import progress, store_back, store_unavailable
+from actions.checkins import remember_zone
+from actions.common import progress, say, store_back, store_unavailable
+from runner_up.checkins.timing import Timing
+from runner_up.guidance.details import find_details
 from runner_up.guidance.when import parse_when
 from runner_up.store import InvalidInput, StoreUnavailable, repository
-from runner_up.store.models import NAME_LENGTH
+from runner_up.store import checkins as queue
+from runner_up.store.models import NAME_LENGTH, utcnow
 
 SKIPPED = "skipped"
 # Intents that mean "I'd rather not say" when the form asks for a detail.
@@ -54,6 +58,13 @@ def answered_name(value: Any, tracker: Tracker, slot: Text) -> Any:
     return said
 
 
+def as_iso_date(value: Optional[Text]) -> Optional[Text]:
+    """An ISO date for a date told in words ("yesterday") or already ISO; None if it names none
+    or names a day still to come."""
+    date = parse_when(value, today()) if value else None
+    return date.isoformat() if date is not None and date <= today() else None
+
+
 def known(value: Any) -> Optional[Text]:
     """A form slot's value, or None when it was skipped or never given."""
     return None if value in (None, SKIPPED, "") else str(value)
@@ -63,11 +74,52 @@ def today() -> datetime.date:
     return datetime.datetime.now(datetime.timezone.utc).date()
 
 
+DETAILS = ("company", "role", "interviewer", "when")
+
+
+def told_details(tracker: Tracker) -> Dict[Text, Text]:
+    """The details the person gave in this conversation's messages (the latest one included): DIET's
+    entities, then what runner_up.guidance.details reads; the earliest mention of each wins."""
+    found: Dict[Text, Text] = {}
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") == "crisis":
+            continue
+        read = {e.get("entity"): str(e.get("value")) for e in parse.get("entities") or []
+                if e.get("entity") in DETAILS and e.get("value")}
+        # Our narrow patterns over DIET's guesses (it read "QA" as the company in "Aldgate
+        # Software turned down my application for QA engineer").
+        for slot, value in {**read, **find_details(event.get("text") or "", today())}.items():
+            found.setdefault(slot, value)
+    return found
+
+
 class ValidateRejectionForm(FormValidationAction):
-    """Checks each detail; a skip fills the slot with `skipped` so the form moves on."""
+    """Checks each detail; a skip fills the slot with `skipped` so the form moves on. A detail the
+    person already gave, in this message or an earlier one, is taken and not asked for."""
 
     def name(self) -> Text:
         return "validate_rejection_form"
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        latest = find_details(tracker.latest_message.get("text") or "", today())
+        for event in events:  # a detail the message states outright, over DIET's reading of it
+            slot = event.get("name")
+            if (event.get("event") == "slot" and slot in latest and slot != "when"
+                    and slot != tracker.get_slot("requested_slot") and event.get("value") != SKIPPED):
+                event["value"] = latest[slot]
+        setting = {e["name"] for e in events if e.get("event") == "slot"}
+        for slot, value in told_details(tracker).items():
+            if tracker.get_slot(slot) is None and slot not in setting:
+                if slot == "when":
+                    value = as_iso_date(value)
+                if value and len(value) <= NAME_LENGTH:
+                    events.append(SlotSet(slot, value))
+        return events
 
     def _name(self, what: Text, slot: Text, value: Any, dispatcher: CollectingDispatcher,
               tracker: Tracker) -> Dict[Text, Any]:
@@ -136,3 +188,44 @@ class ActionRecordRejection(Action):
             return []
         dispatcher.utter_message(response="utter_rejection_noted")
         return store_back(tracker) + [SlotSet("has_rejection", True)]
+
+
+class ActionNoteAnotherRejection(Action):
+    """Once a rejection is on record, a message naming a different company ("Globex turned me down
+    too") is a new rejection: its own row (with the details the message gives), its own check-in
+    when the person said yes to those, and the slots now about it."""
+
+    def name(self) -> Text:
+        return "action_note_another_rejection"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        parse = tracker.latest_message
+        details = find_details(parse.get("text") or "", today())
+        details.update({e["entity"]: str(e["value"]) for e in parse.get("entities") or []
+                        if e.get("entity") in DETAILS and e.get("value")})
+        company = details.get("company")
+        if not company:
+            return []
+        try:
+            with progress(tracker) as (session, person):
+                told = {str(r.company).lower() for r in person.rejections if r.company}
+                if company.lower() in told:
+                    return []
+                when = as_iso_date(details.get("when"))
+                rejection = repository.record_rejection(
+                    session, person, company=company, role=details.get("role"),
+                    interviewer=details.get("interviewer"),
+                    happened_on=datetime.date.fromisoformat(when) if when else None)
+                if person.checkin_consent:
+                    remember_zone(tracker, person)
+                    timing = Timing.from_env()
+                    queue.schedule(session, person, rejection, timing.first_due(utcnow(), person.time_zone))
+        except StoreUnavailable as error:
+            return store_unavailable(dispatcher, tracker, error)
+        except InvalidInput as error:
+            dispatcher.utter_message(response="utter_detail_not_kept", reason=str(error))
+            return []
+        events = say(dispatcher, tracker, domain, "utter_another_rejection_noted", company=company)
+        return events + store_back(tracker) + [SlotSet("has_rejection", True)] + [
+            SlotSet(slot, details.get(slot)) for slot in DETAILS]

@@ -7,6 +7,7 @@ The choice is `runner_up.guidance.choose.choose_step`; these actions only gather
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any, Dict, FrozenSet, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +20,7 @@ from actions.feelings import ActionReflectFeeling, felt_emotion, stage_of
 from actions.rejection import known
 from runner_up.guidance.catalogue import Step, load
 from runner_up.guidance.choose import Situation, choose_step
+from runner_up.guidance.done import says_done
 from runner_up.guidance.templates import template_values
 from runner_up.store import StoreUnavailable, repository
 
@@ -115,6 +117,12 @@ class ActionOfferStep(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
         events: List[Dict[Text, Any]] = []
+        if tracker.get_slot("checkin_asked"):
+            # The check-in question was answered with something else: ask it again rather than
+            # put a step on top of it (a later "yes please" then answers it).
+            return [FollowupAction("action_ask_checkin")]
+        if tracker.get_slot("venting"):
+            events.append(SlotSet("venting", False))
         if tracker.latest_action_name == "action_listen" and felt_emotion(
                 tracker.latest_message) in HEAVY_FEELINGS:
             events = ActionReflectFeeling().run(dispatcher, tracker, domain)
@@ -134,7 +142,38 @@ class ActionAnotherStep(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
         step = current_step(tracker)
-        return offer(dispatcher, tracker, domain, skip=(step.id,) if step else ())
+        events = [SlotSet("venting", False)] if tracker.get_slot("venting") else []
+        return events + offer(dispatcher, tracker, domain, skip=(step.id,) if step else ())
+
+
+# How people name the drafts, in their own words (a message naming one picks it).
+TEMPLATE_WORDS = {
+    "feedback_request": r"feedback",
+    "thank_you": r"thank[\s-]*(you|u)|thanks (note|email|message)",
+    "keep_cv": r"\b(cv|resume|résumé) on file|keep (my|me) (cv|resume|on file)|on file",
+    "stay_in_running": r"stay(ing)?[\s-]+in[\s-]+the[\s-]+running|still interested",
+    "linkedin": r"linked\s*in|connection (note|request)",
+    "follow_up": r"follow[\s-]*up",
+}
+
+
+def template_named(text: Text) -> Optional[Text]:
+    """The draft a message names ("the feedback request", "the linkedin one"), if exactly one."""
+    named = [t for t, pattern in TEMPLATE_WORDS.items() if re.search(pattern, text, re.IGNORECASE)]
+    return named[0] if len(named) == 1 else None
+
+
+class ActionReviewInterview(Action):
+    """"Can we go over the interview itself first": the review step, as a reflection on what
+    happened in the interview, whatever step was on the table."""
+
+    def name(self) -> Text:
+        return "action_review_interview"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_review_interview_intro")
+        return walk_through(load()["review_your_interview"], dispatcher, tracker, domain)
 
 
 def template_message(domain: DomainDict, template: Text, memory: Memory) -> Text:
@@ -158,6 +197,8 @@ def walk_through(step: Step, dispatcher: CollectingDispatcher, tracker: Tracker,
     is); the step is recorded as accepted, and a step that asks something waits for the answer."""
     memory = Memory(tracker)
     events = [SlotSet("current_step", step.id)] + say(dispatcher, tracker, domain, step.guide)
+    if tracker.get_slot("venting"):  # asking for a step ends the venting
+        events.append(SlotSet("venting", False))
     if step.template:
         dispatcher.utter_message(text=template_message(domain, step.template, memory))
     events += record(tracker, dispatcher, step.id, "accepted", memory)
@@ -203,6 +244,18 @@ class ActionStepDone(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        if not says_done(text):
+            # Naming a step ("a feedback request. the one you just listed") is not doing it.
+            template = template_named(text)
+            if template:
+                return [SlotSet("template_type", template), FollowupAction("action_send_template")]
+            step = current_step(tracker)
+            if step is None:
+                dispatcher.utter_message(response="utter_step_done_unknown")
+                return []
+            dispatcher.utter_message(response="utter_step_done_check", title=step.title)
+            return []
         step = current_step(tracker)
         if step is None:
             dispatcher.utter_message(response="utter_step_done_unknown")
@@ -219,7 +272,8 @@ class ActionSendTemplate(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[Dict[Text, Any]]:
-        template = tracker.get_slot("template_type")
+        template = tracker.get_slot("template_type") or template_named(
+            tracker.latest_message.get("text") or "")
         if not template:
             dispatcher.utter_message(response="utter_which_template")
             return []

@@ -168,7 +168,8 @@ def test_another_step_is_a_different_one(store: Database) -> None:
 
 def test_declined_and_done_are_remembered_and_summarised(store: Database) -> None:
     run(ActionDeclineStep(), {}, {"current_step": "be_grateful"})
-    events, messages = run(ActionStepDone(), {}, {"current_step": "dont_take_it_personally"})
+    events, messages = run(ActionStepDone(), {"text": "done, I did that one last night"},
+                           {"current_step": "dont_take_it_personally"})
     assert SlotSet("current_step", None) in events
     assert "Don't take it personally" in texts(messages)[0]
     with store.session() as session:
@@ -277,18 +278,19 @@ def test_store_down_an_honest_message_once_and_the_conversation_goes_on(store_do
     assert [m for m in messages if m.get("response") == "utter_progress_unavailable"] == []
     offered = next(e["value"] for e in events if e.get("name") == "current_step")
     assert texts(messages)[-1] in variants(CATALOGUE[offered].offer)
-    events, _ = run(ActionStepDone(), parse, {"current_step": offered, "progress_unavailable": True})
+    events, _ = run(ActionStepDone(), {**parse, "text": "done it"},
+                    {"current_step": offered, "progress_unavailable": True})
     assert SlotSet("step_statuses", {offered: "done"}) in events
     _, messages = run(ActionProgressSummary(), parse, {"progress_unavailable": True})
     assert messages == []  # nothing to summarise from, and the outage was already said
 
 
 def test_nothing_stored_before_an_outage_is_lost(store: Database, monkeypatch) -> None:
-    run(ActionStepDone(), {}, {"current_step": "be_grateful"})
+    run(ActionStepDone(), {"text": "finished it"}, {"current_step": "be_grateful"})
     url = str(store.engine.url)
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nothing")
     common.database.cache_clear()
-    _, messages = run(ActionStepDone(), {}, {"current_step": "look_after_yourself"})
+    _, messages = run(ActionStepDone(), {"text": "did that"}, {"current_step": "look_after_yourself"})
     assert messages[-1]["response"] == "utter_progress_unavailable"
     monkeypatch.setenv("DATABASE_URL", url)
     common.database.cache_clear()

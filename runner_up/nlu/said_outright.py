@@ -1,0 +1,95 @@
+"""Two things a person can say outright that DIET, trained mostly on long everyday text, often
+misreads: a rejection ("got rejeted from Pellham Hotels for the recepionist job yesterday" was read
+as out of scope, "welp. Zentro said thanks but no thanks lol" as a thank-you), and a draft picked
+by name after the list ("the thank you one" read as a thank-you).
+
+When the message says it in so many words and DIET's intent is one of the catch-alls (out of
+scope, fallback, a thank-you, a bare yes, a detail, a feeling), the intent becomes
+`tell_what_happened` or `request_template` (with its `template_type`). Anything else is left as
+it is, and the crisis detector, after this component, still overrides every intent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from runner_up.guidance.details import find_company
+
+# Catch-all intents a plain statement of a rejection can be misread as.
+MISREAD_REJECTION = {"out_of_scope", "nlu_fallback", "thank", "affirm", "inform", "express_feeling", "greet"}
+MISREAD_TEMPLATE = {"out_of_scope", "nlu_fallback", "thank", "affirm", "inform", "report_step_done",
+                    "another_step"}
+REJECTION = re.compile(
+    r"\b(turned (me )?down|rejected|rejection|rejeted|said no|told me no|(a|the|another|"
+    r"(second|third|fourth|fifth|sixth|seventh|tenth)) no\b|passed on me|went with (someone|another)|"
+    r"gone with (someone|another)|going with (someone|another)|mov(e|ing) forward with other|"
+    r"didn'?t get (the|that|it|this)|did not get (the|that|it)|not (been )?selected|unsuccessful|"
+    r"thanks but no thanks|lost out on|ghosted me|picked someone|chose someone|filled (the|it) internally)",
+    re.IGNORECASE)
+JOB = re.compile(r"\b(job|role|position|interview\w*|application|applied|offer|recruiter|hr|"
+                 r"hiring|panel|shortlist|final round|company)\b", re.IGNORECASE)
+TEMPLATES = {
+    "thank_you": r"thank[\s-]*(you|u)",
+    "feedback_request": r"feedback",
+    "keep_cv": r"(cv|resume) on file|keep (my )?(cv|resume)",
+    "stay_in_running": r"stay(ing)?[\s-]+in[\s-]+the[\s-]+running",
+    "linkedin": r"linked\s*in",
+    "follow_up": r"follow[\s-]*up",
+}
+NAMED = r"(?:(?:the|a)\s+(?:{t})\b|\b(?:{t})\s+(?:one|note|email|letter|message|request|draft)\b)"
+MAX_TEMPLATE_WORDS = 10
+
+
+def tells_rejection(text: Text) -> bool:
+    """Whether `text` says, in so many words, that they were turned down for a job."""
+    return bool(REJECTION.search(text)) and bool(JOB.search(text) or find_company(text))
+
+
+def names_template(text: Text) -> Optional[Text]:
+    """The draft a short message picks by name ("the thank you one"), if exactly one."""
+    if len(text.split()) > MAX_TEMPLATE_WORDS:
+        return None
+    named = [name for name, t in TEMPLATES.items()
+             if re.search(NAMED.format(t=t), text, re.IGNORECASE)]
+    return named[0] if len(named) == 1 else None
+
+
+def _set_intent(message: Message, intent: Text) -> None:
+    confidence = float((message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    ranking = [r for r in message.get("intent_ranking") or [] if r.get(INTENT_NAME_KEY) != intent]
+    top = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: max(confidence, 0.9)}
+    message.set(INTENT, top, add_to_output=True)
+    message.set("intent_ranking", [top] + ranking, add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SaidOutrightClassifier(GraphComponent):
+    """A rejection or a draft named outright, over DIET's catch-all intents."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SaidOutrightClassifier":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            template = names_template(text) if intent in MISREAD_TEMPLATE else None
+            if template:
+                _set_intent(message, "request_template")
+                entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != "template_type"]
+                entities.append({"entity": "template_type", "value": template, "start": 0,
+                                 "end": len(text), "extractor": type(self).__name__})
+                message.set(ENTITIES, entities, add_to_output=True)
+            elif intent in MISREAD_REJECTION and tells_rejection(text):
+                _set_intent(message, "tell_what_happened")
+        return messages

@@ -1,0 +1,75 @@
+"""The plain readers behind the conversation (issue 18): a rejection's details in what a person
+wrote, the strength phrase in a message, and whether a message says a step was done."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from runner_up.guidance.details import find_details
+from runner_up.guidance.done import says_done
+from runner_up.guidance.strengths import extract_strength
+
+TODAY = datetime.date(2026, 12, 7)  # a Monday
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("so a recruiter from Hirewell rang me today to say the ops coordinator job went to someone internal",
+     {"company": "Hirewell", "role": "ops coordinator", "when": "2026-12-07"}),
+    ("and Globex turned me down this morning too. great week", {"company": "Globex", "when": "2026-12-07"}),
+    ("i got told no by Pinecrest Logistics on friday", {"company": "Pinecrest Logistics", "when": "2026-12-04"}),
+    ("I interviewed with Sarah at Google last Friday",
+     {"company": "Google", "interviewer": "Sarah", "when": "2026-12-04"}),
+    ("a guy called Derek", {"interviewer": "Derek"}),
+    ("didn't get the nursing job at St Clare's. third no this month", {"company": "St Clare's", "role": "nursing"}),
+    ("Initech said no to me for the junior dev role yesterday lol",
+     {"company": "Initech", "role": "junior dev", "when": "2026-12-06"}),
+    ("they went with someone else for the job at my dream company", {}),
+    ("I'm so sad", {}),
+    ("no idea who it was honestly, some panel", {}),
+    ("Today I just feel numb", {"when": "2026-12-07"}),
+])
+def test_details_are_read_from_what_the_person_wrote(text, expected) -> None:
+    assert find_details(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("i just told you one?? keeping things organised under pressure", "keeping things organised under pressure"),
+    ("idk. im good at keeping things organised when everything is on fire",
+     "keeping things organised when everything is on fire"),
+    ("staying calm with frightened patients i guess", "staying calm with frightened patients"),
+    ("Public speaking", "Public speaking"),
+    ("I am really good at explaining technical stuff to non-technical people",
+     "explaining technical stuff to non-technical people"),
+    ("my strength is probably attention to detail", "attention to detail"),
+    ("um, I guess I am a good listener", "a good listener"),
+    ("honestly? writing clear documentation lol", "writing clear documentation"),
+    ("people say im great with customers", "great with customers"),
+    ("I can build a spreadsheet model in an afternoon", "build a spreadsheet model in an afternoon"),
+    ("I told you already. problem solving.", "problem solving"),
+    ("being patient", "being patient"),
+    ("i'm good at keeping things organised under pressure, for what it's worth",
+     "keeping things organised under pressure"),
+    ("skip", None),
+    ("idk", None),
+    ("what do you mean", None),
+    ("i just told you one??", None),
+])
+def test_the_strength_is_the_phrase_not_the_message(text, expected) -> None:
+    assert extract_strength(text) == expected
+
+
+@pytest.mark.parametrize("text, done", [
+    ("done! I sent it off this morning", True),
+    ("ok sent it!", True),
+    ("finished it yesterday", True),
+    ("yep, emailed her the thank you note", True),
+    ("a feedback request. the one you just listed", False),
+    ("ok thats actually good. i'll send it tonight. thanks", False),
+    ("not yet, i haven't sent it", False),
+    ("how do i send it", False),
+    ("the thank you one", False),
+])
+def test_a_step_is_done_only_when_the_person_says_so(text, done) -> None:
+    assert says_done(text) is done
