@@ -57,6 +57,7 @@ def _start(text: str) -> str:
 CRISIS = {_start(t) for name in ("utter_crisis_care", "utter_crisis_resources", "utter_crisis_urgent")
           for t in texts_of(name) if _start(t)}
 ASKS = {slot: variants(f"utter_ask_{slot}") for slot in DETAILS}
+FALLBACKS = texts_of("utter_default") | texts_of("utter_out_of_scope")
 OFFERS = {t for step in load().steps for t in variants(step.offer)}
 DONE = {_start(t) for t in texts_of("utter_step_done")}
 NO = re.compile(r"^\s*(no|nope|nah|no thanks|no thank you|not really)[\s.!]*$", re.IGNORECASE)
@@ -102,7 +103,8 @@ def crisis_in(texts: List[str]) -> bool:
 
 
 def check_turns(replay: Replay) -> None:
-    """The per-turn checks, in order, over what the bot said."""
+    """The per-turn checks, in order, over what the bot said. The fallback (its choices) counts
+    as not understood on any message that is not marked out of scope."""
     given: Set[str] = set()
     asked: Dict[str, int] = {}
     ordinary = replay.script.get("ordinary", False)
@@ -110,10 +112,13 @@ def check_turns(replay: Replay) -> None:
         where = f"turn {number} ({turn.user[:40]!r})"
         if ordinary and crisis_in(turn.bot):
             replay.problems.append(f"{where}: crisis protocol for an ordinary rejection")
+        given |= set(turn.notes.get("gives") or [])  # asked in the reply to the very message = twice
         if not turn.notes.get("out_of_scope"):
             for text in turn.bot:
                 if any(phrase in text for phrase in DEAD_ENDS):
                     replay.problems.append(f"{where}: a dead end on an in-scope message: {text[:60]!r}")
+                elif text in FALLBACKS:  # the choices are better than a dead end, still not understood
+                    replay.problems.append(f"{where}: the fallback on an in-scope message")
         for slot, questions in ASKS.items():
             if any(text in questions for text in turn.bot):
                 if slot in given:
@@ -122,7 +127,6 @@ def check_turns(replay: Replay) -> None:
                     replay.problems.append(f"{where}: asked for the {slot} a second time "
                                            f"(first at turn {asked[slot]})")
                 asked.setdefault(slot, number)
-        given |= set(turn.notes.get("gives") or [])
         if turn.notes.get("no_step") and any(text in OFFERS for text in turn.bot):
             replay.problems.append(f"{where}: a step offered while the person is venting")
         if NO.match(turn.user) and [t.strip(" .!") for t in turn.bot] in (["Okay"], ["Alright"], []):

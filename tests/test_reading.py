@@ -10,6 +10,7 @@ import pytest
 from runner_up.guidance.details import find_details
 from runner_up.guidance.done import says_done
 from runner_up.guidance.strengths import extract_strength
+from runner_up.nlu.said_outright import names_template, tells_rejection
 
 TODAY = datetime.date(2026, 12, 7)  # a Monday
 
@@ -73,3 +74,37 @@ def test_the_strength_is_the_phrase_not_the_message(text, expected) -> None:
 ])
 def test_a_step_is_done_only_when_the_person_says_so(text, done) -> None:
     assert says_done(text) is done
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("got rejeted from Pellham Hotels for the recepionist job yesterday, feel like crap", True),
+    ("welp. Zentro said thanks but no thanks lol", True),
+    ("THEY SAID NO. AGAIN. Corbel Group. I AM SO DONE WITH THIS", True),
+    ("she rejected my pull request again", False),
+    ("thanks so much", False),
+    ("i really wanted this one", False),
+])
+def test_a_rejection_said_outright(text, expected) -> None:
+    assert tells_rejection(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("the thank you one", "thank_you"), ("a feedback request. the one you said", "feedback_request"),
+    ("great. and the linkedin one?", "linkedin"), ("thank you", None), ("thanks so much", None),
+    ("the follow up email please", "follow_up"),
+])
+def test_a_draft_named_outright(text, expected) -> None:
+    assert names_template(text) == expected
+
+
+def test_the_role_is_the_words_before_role_only() -> None:
+    assert find_details("I heard from Calloway Health yesterday, it's a no for the physio role.", TODAY) == {
+        "company": "Calloway Health", "role": "physio", "when": "2026-12-06"}
+
+
+@pytest.mark.parametrize("text, role", [
+    ("Gransden Foods rejected me yesterday, i was going for shift manager", "shift manager"),
+    ("i was going for a walk after", None),
+])
+def test_a_role_after_going_for_only_about_a_job(text, role) -> None:
+    assert find_details(text, TODAY).get("role") == role

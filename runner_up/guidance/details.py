@@ -43,6 +43,12 @@ ROLE_PATTERN = re.compile(
     re.IGNORECASE)
 ROLE_NOT = {"same", "dream", "other", "new", "first", "last", "whole", "this", "that", "only", "one",
             "perfect", "stupid", "damn", "a", "an", "the", "my", "their", "your", "next"}
+# "i was going for shift manager", "interviewed for junior designer"
+ROLE_AFTER = re.compile(r"\b(?:going for|applied for|interviewed for|was up for)\s+(?:the\s+|a\s+|an\s+)?"
+                        r"((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s*(?:[,.!?]|$)", re.IGNORECASE)
+ABOUT_A_JOB = re.compile(r"\b(reject\w*|turned|said no|interview\w*|applied|application|hired|recruiter)\b",
+                         re.IGNORECASE)
+ROLE_BREAKS = {"for", "as", "the", "a", "an", "at", "in", "of", "no", "to", "with", "from", "on"}
 INTERVIEWER_PATTERN = re.compile(
     r"\b(?:called|named|interviewer(?:\s+was)?|interviewed by|hiring manager(?:\s+was)?|"
     r"manager(?:\s+was)?|recruiter(?:\s+was)?)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
@@ -76,8 +82,11 @@ def find_company(text: Text) -> Optional[Text]:
 
 
 def find_role(text: Text) -> Optional[Text]:
-    for match in ROLE_PATTERN.finditer(text):
+    after = list(ROLE_AFTER.finditer(text)) if ABOUT_A_JOB.search(text) else []
+    for match in list(ROLE_PATTERN.finditer(text)) + after:
         words = match.group(1).lower().split()
+        cut = [i for i, w in enumerate(words) if w in ROLE_BREAKS]
+        words = words[cut[-1] + 1:] if cut else words  # "a no for the physio role" is "physio"
         while words and words[0] in ROLE_NOT:
             words = words[1:]
         if words and not set(words) & {"i", "me", "you", "they", "it"}:

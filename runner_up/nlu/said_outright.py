@@ -1,7 +1,8 @@
 """Two things a person can say outright that DIET, trained mostly on long everyday text, often
 misreads: a rejection ("got rejeted from Pellham Hotels for the recepionist job yesterday" was read
 as out of scope, "welp. Zentro said thanks but no thanks lol" as a thank-you), and a draft picked
-by name after the list ("the thank you one" read as a thank-you).
+by name after the list ("the thank you one" read as a thank-you), and a step said done in a few
+words ("ok sent it!" read as a fallback).
 
 When the message says it in so many words and DIET's intent is one of the catch-alls (out of
 scope, fallback, a thank-you, a bare yes, a detail, a feeling), the intent becomes
@@ -22,6 +23,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICT
 from rasa.shared.nlu.training_data.message import Message
 
 from runner_up.guidance.details import find_company
+from runner_up.guidance.done import says_done
 
 # Catch-all intents a plain statement of a rejection can be misread as.
 MISREAD_REJECTION = {"out_of_scope", "nlu_fallback", "thank", "affirm", "inform", "express_feeling", "greet"}
@@ -46,6 +48,9 @@ TEMPLATES = {
 }
 NAMED = r"(?:(?:the|a)\s+(?:{t})\b|\b(?:{t})\s+(?:one|note|email|letter|message|request|draft)\b)"
 MAX_TEMPLATE_WORDS = 10
+# "ok sent it!" (read as a fallback) says a step was done.
+MISREAD_DONE = {"out_of_scope", "nlu_fallback", "affirm", "inform", "thank"}
+MAX_DONE_WORDS = 8
 
 
 def tells_rejection(text: Text) -> bool:
@@ -92,4 +97,6 @@ class SaidOutrightClassifier(GraphComponent):
                 message.set(ENTITIES, entities, add_to_output=True)
             elif intent in MISREAD_REJECTION and tells_rejection(text):
                 _set_intent(message, "tell_what_happened")
+            elif intent in MISREAD_DONE and len(text.split()) <= MAX_DONE_WORDS and says_done(text):
+                _set_intent(message, "report_step_done")
         return messages
