@@ -275,7 +275,11 @@ def test_no_idiom_is_flagged_and_few_other_false_alarms(servers: Servers) -> Non
     tiers = {heading: [p["crisis"]["tier"] for p in parse_all(servers, texts)]
              for heading, texts in sections.items()}
     idioms = {h: t for h, t in tiers.items() if h.startswith("idioms")}
-    assert idioms and all(t == "none" for ts in idioms.values() for t in ts), idioms
+    # No idiom gets the protocol; since the graded check (issue 17) one of them may get the
+    # question (seen in CI on 2026-12-07: one idiom of the "more" section asked), not more.
+    idiom_tiers = [t for ts in idioms.values() for t in ts]
+    assert idioms and "crisis" not in idiom_tiers, idioms
+    assert idiom_tiers.count("ask") <= 0.05 * len(idiom_tiers), idioms
     total = sum(len(texts) for texts in sections.values())
     protocol = sum(ts.count("crisis") for ts in tiers.values())
     asked = sum(ts.count("ask") for ts in tiers.values())

@@ -32,8 +32,17 @@ def test_there_are_enough_conversations_and_each_is_well_formed() -> None:
             assert set(turn.get("gives") or []) <= set(DETAILS), path
 
 
+def _cases(paths):
+    """Each conversation; one that is known to read wrong on today's model carries its reason
+    (`known_failure:` in its script) and is expected to fail until that is fixed."""
+    for path in paths:
+        reason = yaml.safe_load(path.read_text()).get("known_failure")
+        marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+        yield pytest.param(path, marks=marks, id=path.stem)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("path", conversation_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", list(_cases(conversation_files())))
 def test_conversation_reads_right(servers, path: Path) -> None:
     result = replay(path, servers.say, servers.database_url, ARTIFACTS)
     assert not result.problems, "\n".join(result.problems)
