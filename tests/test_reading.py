@@ -105,6 +105,9 @@ def test_the_role_is_the_words_before_role_only() -> None:
 @pytest.mark.parametrize("text, role", [
     ("Gransden Foods rejected me yesterday, i was going for shift manager", "shift manager"),
     ("i was going for a walk after", None),
+    ("Aldgate Software turned down my application for QA engineer last week", "qa engineer"),
+    ("Beckett Logistics said no. dispatcher role. today.", "dispatcher"),
+    ("Beckett Logistics said no. great job. today.", None),
 ])
 def test_a_role_after_going_for_only_about_a_job(text, role) -> None:
     assert find_details(text, TODAY).get("role") == role

@@ -42,10 +42,19 @@ ROLE_PATTERN = re.compile(
     r"\b(?:for|as|the|a|an)\s+((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)\s+(?:job|role|position|post|opening)\b",
     re.IGNORECASE)
 ROLE_NOT = {"same", "dream", "other", "new", "first", "last", "whole", "this", "that", "only", "one",
-            "perfect", "stupid", "damn", "a", "an", "the", "my", "their", "your", "next"}
-# "i was going for shift manager", "interviewed for junior designer"
-ROLE_AFTER = re.compile(r"\b(?:going for|applied for|interviewed for|was up for)\s+(?:the\s+|a\s+|an\s+)?"
-                        r"((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s*(?:[,.!?]|$)", re.IGNORECASE)
+            "perfect", "stupid", "damn", "a", "an", "the", "my", "their", "your", "next", "great", "good",
+            "nice", "amazing", "brilliant", "awesome", "bad", "easy", "hard", "real", "proper", "crap",
+            "shit", "boring", "lovely", "decent"}
+_WHEN_WORDS = (r"today|tonight|yesterday|this (?:morning|afternoon|evening|week)|last (?:week|night|"
+               r"monday|tuesday|wednesday|thursday|friday)|on (?:monday|tuesday|wednesday|thursday|friday)")
+# "i was going for shift manager", "interviewed for junior designer", "my application for QA
+# engineer last week": the role ends the sentence, or a time follows it.
+ROLE_AFTER = re.compile(r"\b(?:going for|applied for|interviewed for|was up for|application for|applying for)\s+"
+                        r"(?:the\s+|a\s+|an\s+)?((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)"
+                        r"\s*(?:[,.!?]|$|(?=\b(?:" + _WHEN_WORDS + r")\b))", re.IGNORECASE)
+# A role said as a fragment of its own: "Beckett Logistics said no. dispatcher role. today."
+ROLE_FRAGMENT = re.compile(r"(?:^|[.!?]\s+)((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+(?:job|role|position)\s*(?:[,.!?]|$)",
+                           re.IGNORECASE)
 ABOUT_A_JOB = re.compile(r"\b(reject\w*|turned|said no|interview\w*|applied|application|hired|recruiter)\b",
                          re.IGNORECASE)
 ROLE_BREAKS = {"for", "as", "the", "a", "an", "at", "in", "of", "no", "to", "with", "from", "on"}
@@ -83,7 +92,7 @@ def find_company(text: Text) -> Optional[Text]:
 
 def find_role(text: Text) -> Optional[Text]:
     after = list(ROLE_AFTER.finditer(text)) if ABOUT_A_JOB.search(text) else []
-    for match in list(ROLE_PATTERN.finditer(text)) + after:
+    for match in list(ROLE_PATTERN.finditer(text)) + after + list(ROLE_FRAGMENT.finditer(text)):
         words = match.group(1).lower().split()
         cut = [i for i, w in enumerate(words) if w in ROLE_BREAKS]
         words = words[cut[-1] + 1:] if cut else words  # "a no for the physio role" is "physio"
