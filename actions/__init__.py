@@ -38,6 +38,7 @@ from actions.steps import (
     ActionDeclineStep,
     ActionOfferStep,
     ActionReviewInterview,
+    ActionSecondChance,
     ActionSendTemplate,
     ActionStepDone,
 )
@@ -50,5 +51,5 @@ __all__ = [
     "ActionOfferStep", "ActionProgressSummary", "ActionRecordRejection", "ActionRecordSkillGap",
     "ActionRecordStrength", "ActionReflectFeeling", "ActionSendTemplate",
     "ActionStepDone", "ValidateRejectionForm",
-    "ActionAnswerNo", "ActionAnswerYes", "ActionComplaintAdvice", "ActionMoneyWorry", "ActionNoteAnotherRejection", "ActionReviewInterview", "ActionVent",
+    "ActionAnswerNo", "ActionAnswerYes", "ActionComplaintAdvice", "ActionMoneyWorry", "ActionNoteAnotherRejection", "ActionReviewInterview", "ActionSecondChance", "ActionVent",
 ]

@@ -19,7 +19,7 @@ from actions.common import progress, say, store_back, store_unavailable
 from actions.feelings import ActionReflectFeeling, felt_emotion, stage_of
 from actions.rejection import known
 from runner_up.guidance.catalogue import Step, load
-from runner_up.guidance.choose import Situation, choose_step
+from runner_up.guidance.choose import FINISHED, Situation, choose_step, ready
 from runner_up.guidance.done import says_done
 from runner_up.guidance.templates import template_values
 from runner_up.store import StoreUnavailable, repository
@@ -93,9 +93,13 @@ def record(tracker: Tracker, dispatcher: CollectingDispatcher, step_id: Text, st
 
 
 def offer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
-          skip: Tuple[Text, ...] = ()) -> List[Dict[Text, Any]]:
+          skip: Tuple[Text, ...] = (), prefer: Tuple[Text, ...] = ()) -> List[Dict[Text, Any]]:
+    """Offers the first step of `prefer` the person has not taken yet, or else the one that fits."""
     memory = Memory(tracker)
-    step = choose_step(load(), situation(tracker, memory), skip=skip)
+    catalogue, now = load(), situation(tracker, memory)
+    wanted = [catalogue[i] for i in prefer if i not in skip and now.statuses.get(i) not in FINISHED
+              and ready(catalogue[i], now)]
+    step = wanted[0] if wanted else choose_step(catalogue, now, skip=skip)
     if step is None:
         dispatcher.utter_message(response="utter_no_more_steps")
         return [SlotSet("current_step", None)]
@@ -174,6 +178,20 @@ class ActionReviewInterview(Action):
             domain: DomainDict) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_review_interview_intro")
         return walk_through(load()["review_your_interview"], dispatcher, tracker, domain)
+
+
+class ActionSecondChance(Action):
+    """"Do you think they'd ever consider me again?": an honest yes-it-happens, then the step that
+    makes it likelier (stay in the running, or else ask them to keep the CV on file)."""
+
+    def name(self) -> Text:
+        return "action_second_chance"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[Dict[Text, Any]]:
+        events = say(dispatcher, tracker, domain, "utter_second_chance")
+        return events + offer(dispatcher, tracker, domain,
+                              prefer=("stay_in_the_running", "keep_your_cv_on_file"))
 
 
 def template_message(domain: DomainDict, template: Text, memory: Memory) -> Text:

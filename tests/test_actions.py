@@ -34,6 +34,7 @@ from actions.steps import (
     ActionAnotherStep,
     ActionDeclineStep,
     ActionOfferStep,
+    ActionSecondChance,
     ActionSendTemplate,
     ActionStepDone,
 )
@@ -164,6 +165,20 @@ def test_another_step_is_a_different_one(store: Database) -> None:
     events, _ = run(ActionAnotherStep(), parse, {"current_step": first})
     second = next(e["value"] for e in events if e.get("name") == "current_step")
     assert second != first
+
+
+def test_would_they_consider_me_again_gets_an_answer_then_the_step_that_helps(store: Database) -> None:
+    parse = {"emotion": {"name": "anxious", "confidence": 0.9}, "stage": {"name": "unknown", "confidence": 0.9}}
+    slots = {"company": "Acme", "has_rejection": True}
+    events, messages = run(ActionSecondChance(), parse, slots)
+    assert texts(messages)[0] in variants("utter_second_chance")
+    assert SlotSet("current_step", "stay_in_the_running") in events
+    assert texts(messages)[1] in variants(CATALOGUE["stay_in_the_running"].offer)
+    # Once that step is taken, the next way back in: the CV on file.
+    with store.session() as session:
+        repository.set_step_status(session, person(store), "stay_in_the_running", "done")
+    events, _ = run(ActionSecondChance(), parse, slots)
+    assert SlotSet("current_step", "keep_your_cv_on_file") in events
 
 
 def test_declined_and_done_are_remembered_and_summarised(store: Database) -> None:

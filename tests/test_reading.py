@@ -111,3 +111,13 @@ def test_the_role_is_the_words_before_role_only() -> None:
 ])
 def test_a_role_after_going_for_only_about_a_job(text, role) -> None:
     assert find_details(text, TODAY).get("role") == role
+
+
+@pytest.mark.parametrize("text, told", [
+    ("oh great, another 'we were very impressed but'. cheers Ardent Systems, really made my day", True),
+    ("lovely. 'we regret to inform you' from Halden Bank again", True),
+    ("Corvid Labs have decided not to proceed with my application", True),
+    ("i was really impressed by the office but the commute is long", False),
+])
+def test_a_rejection_email_quoted_back_tells_the_rejection(text, told) -> None:
+    assert tells_rejection(text) is told

@@ -34,7 +34,10 @@ REJECTION = re.compile(
     r"(second|third|fourth|fifth|sixth|seventh|tenth)) no\b|passed on me|went with (someone|another)|"
     r"gone with (someone|another)|going with (someone|another)|mov(e|ing) forward with other|"
     r"didn'?t get (the|that|it|this)|did not get (the|that|it)|not (been )?selected|unsuccessful|"
-    r"thanks but no thanks|lost out on|ghosted me|picked someone|chose someone|filled (the|it) internally)",
+    r"thanks but no thanks|lost out on|ghosted me|picked someone|chose someone|filled (the|it) internally|"
+    # the stock lines of a rejection email, quoted back: "another 'we were very impressed but'"
+    r"(were|was) (very |really |so )?impressed,? but|regret to inform|decided not to (proceed|progress)|"
+    r"(not|won'?t be) (moving|taking (you|me|it)) forward|other candidates)",
     re.IGNORECASE)
 JOB = re.compile(r"\b(job|role|position|interview\w*|application|applied|offer|recruiter|hr|"
                  r"hiring|panel|shortlist|final round|company)\b", re.IGNORECASE)
