@@ -10,7 +10,7 @@ import pytest
 from runner_up.guidance.details import find_details
 from runner_up.guidance.done import says_done
 from runner_up.guidance.strengths import extract_strength
-from runner_up.nlu.said_outright import names_template, tells_rejection
+from runner_up.nlu.said_outright import SECOND_CHANCE, answer_in, names_template, tells_rejection
 
 TODAY = datetime.date(2026, 12, 7)  # a Monday
 
@@ -121,3 +121,29 @@ def test_a_role_after_going_for_only_about_a_job(text, role) -> None:
 ])
 def test_a_rejection_email_quoted_back_tells_the_rejection(text, told) -> None:
     assert tells_rejection(text) is told
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("wow, a step. groundbreaking. fine, yes", "affirm"),
+    ("go on then", "affirm"),
+    ("yeah. two in one day", "affirm"),
+    ("ok fine", "affirm"),
+    ("too tired for that tbh", "deny"),
+    ("nah not today", "deny"),
+    ("haha nah give me a different one", "another_step"),
+    ("yes and no", None),
+    ("i said no to the recruiter and yes to the other one, it's complicated", None),
+    ("the weather is nice", None),
+    ("no way am i going through all of that again, this whole process is just exhausting and pointless", None),
+])
+def test_a_short_answer_said_outright(text, answer) -> None:
+    assert answer_in(text) == answer
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("do you think theyd ever consider me again in the future?", True),
+    ("can i reapply there", True),
+    ("they called me again for a second interview", False),
+])
+def test_a_second_chance_asked_outright(text, asks) -> None:
+    assert bool(SECOND_CHANCE.search(text)) is asks

@@ -2,7 +2,9 @@
 misreads: a rejection ("got rejeted from Pellham Hotels for the recepionist job yesterday" was read
 as out of scope, "welp. Zentro said thanks but no thanks lol" as a thank-you), and a draft picked
 by name after the list ("the thank you one" read as a thank-you), and a step said done in a few
-words ("ok sent it!" read as a fallback).
+words ("ok sent it!" read as a fallback); a short answer said with a yes or a no in it ("wow, a
+step. groundbreaking. fine, yes", "too tired for that tbh", "nah give me a different one"); and
+"would they ever consider me again?".
 
 When the message says it in so many words and DIET's intent is one of the catch-alls (out of
 scope, fallback, a thank-you, a bare yes, a detail, a feeling), the intent becomes
@@ -56,6 +58,33 @@ MISREAD_DONE = {"out_of_scope", "nlu_fallback", "affirm", "inform", "thank"}
 MAX_DONE_WORDS = 8
 
 
+# Short answers with a yes or a no in them, read as out of scope or a fallback. Only over those two
+# (a "yes" DIET read as anything else stays what DIET read), only in a few words, and only when
+# the message does not also say the other.
+MISREAD_ANSWER = {"out_of_scope", "nlu_fallback"}
+MAX_ANSWER_WORDS = 8
+YES = re.compile(r"(^|[.,!?]\s*)(yes|yeah|yep|yup|sure|ok(ay)?|fine|go on|alright|why not)\b"
+                 r"|\b(yes|yeah|yep|sure|go on|ok(ay)?|fine)( then| please| go on)?[\s.!]*$", re.IGNORECASE)
+NO = re.compile(r"\b(no|nah|nope|not now|not today|not really|maybe later|another time|"
+                r"(too|so) (tired|knackered|wiped|drained|exhausted)|can'?t face|no energy)\b", re.IGNORECASE)
+ANOTHER = re.compile(r"\b(a |an )?(different|other|another) (one|step|thing|idea)\b|\bsomething else\b",
+                     re.IGNORECASE)
+SECOND_CHANCE = re.compile(r"\b(consider|hire|look at|call|think of) me again\b|\breapply\b|"
+                           r"\bapply (there |to them )?again\b|\bsecond chance\b", re.IGNORECASE)
+
+
+def answer_in(text: Text) -> Optional[Text]:
+    """The answer a short message says outright ("affirm", "deny", "another_step"), if one."""
+    if len(text.split()) > MAX_ANSWER_WORDS:
+        return None
+    if ANOTHER.search(text):
+        return "another_step"
+    yes, no = bool(YES.search(text)), bool(NO.search(text))
+    if yes != no:
+        return "affirm" if yes else "deny"
+    return None
+
+
 def tells_rejection(text: Text) -> bool:
     """Whether `text` says, in so many words, that they were turned down for a job."""
     return bool(REJECTION.search(text)) and bool(JOB.search(text) or find_company(text))
@@ -102,4 +131,8 @@ class SaidOutrightClassifier(GraphComponent):
                 _set_intent(message, "tell_what_happened")
             elif intent in MISREAD_DONE and len(text.split()) <= MAX_DONE_WORDS and says_done(text):
                 _set_intent(message, "report_step_done")
+            elif intent in MISREAD_ANSWER and SECOND_CHANCE.search(text):
+                _set_intent(message, "ask_second_chance")
+            elif intent in MISREAD_ANSWER and answer_in(text):
+                _set_intent(message, answer_in(text))
         return messages
