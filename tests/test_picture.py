@@ -310,3 +310,28 @@ def test_slack_an_upload_refused_is_logged_and_the_text_stays(slack: FakeSlack, 
     say_in_slack(slack, {"text": "Here's how you've been", "custom": {picture.CHART_KEY: sample()}})
     assert [c.args["text"] for c in slack.posts("D0ALICE")] == ["Here's how you've been"]
     assert "missing_scope" in caplog.text and "files:write" in caplog.text
+
+
+@pytest.mark.slow
+def test_slack_dm_asking_how_they_have_been_gets_the_png(servers, fake_slack: FakeSlack) -> None:
+    """Through the real Rasa and action servers: a person with moods on record asks in their DM;
+    the fake Slack receives the text and a real PNG of the chart in that DM."""
+    import uuid
+
+    from runner_up import conversation_ids
+    from tests.fake_slack import TEAM, deliver, direct_message, dm_channel
+
+    user = "U" + uuid.uuid4().hex[:10].upper()
+    database = Database(servers.database_url)
+    try:
+        moods_for(database, conversation_ids.slack(TEAM, user), ["sad", "angry", "hopeful"], channel="slack")
+    finally:
+        database.dispose()
+    answer = deliver(f"{servers.rasa_url}/webhooks/slack/webhook", direct_message(user, "how have I been doing?"))
+    assert answer.status_code == 200
+    upload = fake_slack.files.wait_for_upload(dm_channel(user), timeout=120)
+    assert upload.data.startswith(PNG_SIGNATURE) and decoded(upload.data).format == "PNG"
+    assert upload.alt_txt.startswith("3 mood notes on 3 Dec: first sad, most recently hopeful")
+    assert upload.thread_ts is None, "a DM, not a thread"
+    texts = [c.args["text"] for c in fake_slack.posts(dm_channel(user))]
+    assert any(upload.alt_txt in text for text in texts), texts

@@ -155,3 +155,50 @@ def test_check_ins_reach_the_open_page_a_reconnected_one_and_a_later_visit(serve
     assert sum(m["text"] in check_ins for m in seen["reconnected"]) == 2, seen["reconnected"]
     assert seen["later"][:len(seen["reconnected"])] == seen["reconnected"]
     assert sum(m["text"] in check_ins for m in seen["later"]) == 3, seen["later"]
+
+
+# Quick replies come with the answers that offer choices; "I want to vent" (out of scope) and
+# "Let off steam" (the fallback) send /vent, which starts the venting that logs moods.
+OUT_OF_SCOPE = ["can you recommend a good pizza place near me?", "what's the weather going to be like tomorrow?",
+                "who won the football last night?"]
+VENT_TITLES = [b["title"] for name in ("utter_out_of_scope", "utter_default")
+               for v in DOMAIN["responses"][name] for b in v.get("buttons", []) if b["payload"] == "/vent"]
+FEELINGS = ["honestly I'm so angry about how they treated me in that interview",
+            "and I'm worried I'll be stuck applying for months",
+            "talking about it helps. I feel a bit more hopeful now"]
+
+
+@pytest.mark.slow
+def test_buttons_are_clicked_and_the_mood_picture_is_drawn(servers) -> None:
+    from runner_up.store import repository
+    from runner_up.store.db import Database
+
+    seen = drive(servers, "picture", outOfScope=OUT_OF_SCOPE, clickTitles=VENT_TITLES,
+                 feelings=FEELINGS, askPicture="how have I been doing?")
+    for artifact in ("widget-buttons.png", "widget-button-clicked.png", "widget-chart.png",
+                     "widget-chart-phone.png"):
+        assert (ARTIFACTS / artifact).stat().st_size > 10_000, artifact
+
+    # The click sent the button's payload (the person saw its title), and Rasa read its intent.
+    events = tracker(servers, seen["sessionId"])["events"]
+    said = [e for e in events if e["event"] == "user"]
+    buttons = {b["title"]: b["payload"] for name in ("utter_out_of_scope", "utter_default")
+               for v in DOMAIN["responses"][name] for b in v.get("buttons", [])}
+    clicked = next(i for i, e in enumerate(said) if e["text"] == buttons[seen["clicked"]])
+    assert said[clicked - 1]["text"] == seen["asked"]
+    assert said[clicked]["parse_data"]["intent"]["name"] == buttons[seen["clicked"]].lstrip("/")
+    assert seen["answer"], "the bot answered the click"
+
+    # The picture shows what the progress store holds for this person.
+    database = Database(servers.database_url)
+    try:
+        with database.session() as session:
+            person = repository.find_person(session, "web", f"web:{seen['sessionId']}")
+            moods = repository.mood_entries(session, person)
+    finally:
+        database.dispose()
+    assert len(moods) >= 2, "the venting logged the feelings"
+    assert seen["chart"]["alt"].startswith(f"{len(moods)} mood notes on "), seen["chart"]
+    assert f"most recently {moods[-1].emotion}" in seen["chart"]["alt"]
+    bot = [e for e in events if e["event"] == "bot"]
+    assert bot[-1]["data"]["custom"]["runner_up_chart"]["alt"] == seen["chart"]["alt"]
