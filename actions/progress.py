@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import is_private, progress, refuse_unless_private, say, store_back, store_unavailable
+from actions.checkins import browser_zone
 from actions.picture import send_picture
 from actions.rejection import is_skip
 from actions.steps import current_step, walk_through
@@ -196,7 +197,8 @@ class ActionProgressSummary(Action):
         try:
             with progress(tracker) as (session, person):
                 summary = repository.summary(session, person)
-                chart = (picture.for_person(session, person)
+                # Times as the person's browser tells them (the web chat sends its zone).
+                chart = (picture.for_person(session, person, time_zone=browser_zone(tracker))
                          if repository.mood_count(session, person) else None)
         except StoreUnavailable as error:
             return store_unavailable(dispatcher, tracker, error)

@@ -90,8 +90,10 @@ def chart(moods: Sequence[Tuple[datetime, Text]], steps: Sequence[Tuple[Text, Te
     return data
 
 
-def for_person(session: Any, person: Any, catalogue: Any = None) -> Dict[Text, Any]:
-    """The chart of what the progress store holds for ``person`` (their latest MAX_MOODS moods)."""
+def for_person(session: Any, person: Any, catalogue: Any = None,
+               time_zone: Optional[Text] = None) -> Dict[Text, Any]:
+    """The chart of what the progress store holds for ``person`` (their latest MAX_MOODS moods),
+    its times in ``time_zone`` (else the person's own zone, else UTC)."""
     from runner_up.guidance.catalogue import load
     from runner_up.store import repository
 
@@ -103,7 +105,8 @@ def for_person(session: Any, person: Any, catalogue: Any = None) -> Dict[Text, A
         if known is not None:
             steps.append((known.title, step.status, step.done_at if step.status == "done" else step.accepted_at))
     return chart([(m.created_at, m.emotion) for m in moods], steps,
-                 total_moods=repository.mood_count(session, person), time_zone=person.time_zone)
+                 total_moods=repository.mood_count(session, person),
+                 time_zone=time_zone if zone(time_zone) else person.time_zone)
 
 
 def _day(at: datetime, with_year: bool = False) -> Text:
@@ -188,14 +191,17 @@ def _time(value: Any, where: Text) -> datetime:
 
 # --- the layout both renderers draw -------------------------------------------------------------
 
-WIDTH = 480
+# 440 wide, with 13.5 and 15 px text: on a 360 px phone the chart is about 300 px wide and its
+# smallest text still about 9 px; on a desktop it is shown at its own size.
+WIDTH = 440
+TITLE_SIZE, BODY, SMALL = 19, 15, 13.5
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
 INK, MUTED, GRID, LINE = "#1d2330", "#545d6e", "#d9d4ca", "#1f5f8b"
 DONE, GOING = "#2e7d32", "#1f5f8b"
 # One colour per emotion (the height says the same, so colour is never the only cue).
 COLOURS = {"hopeful": "#2e7d32", "neutral": "#6b7280", "anxious": "#d18b00", "angry": "#b91c1c",
            "sad": "#1d4ed8", "ashamed": "#7c3aed", "hopeless": "#374151"}
-TOP, PLOT_HEIGHT, LEFT, RIGHT = 46, 150, 76, WIDTH - 20
+TOP, PLOT_HEIGHT, LEFT, RIGHT = 50, 150, 80, WIDTH - 20
 AXIS = [(1.0, "better"), (0.0, "neutral"), (-1.0, "harder")]
 
 
@@ -248,73 +254,72 @@ def _time_labels(times: List[datetime], xs: List[float]) -> List[Tuple[float, Te
 
 def _layout(data: Dict[Text, Any]) -> Tuple[float, List[Shape]]:
     """The chart's height and shapes, in a WIDTH-wide coordinate system (y down)."""
-    shapes: List[Shape] = [Shape("text", ((16, 28),), 17, fill=INK, text=_fit(data["title"], 17, WIDTH - 32),
-                                 bold=True)]
+    shapes: List[Shape] = [Shape("text", ((16, 28),), TITLE_SIZE, fill=INK, bold=True,
+                                 text=_fit(data["title"], TITLE_SIZE, WIDTH - 32))]
     bottom = TOP + PLOT_HEIGHT
     moods = data["moods"]
     for score, word in AXIS if moods else ():
         shapes.append(Shape("line", ((LEFT, _y(score)), (RIGHT, _y(score))), stroke=GRID, width=1,
                             dash=score != 0))
-        shapes.append(Shape("text", ((LEFT - 8, _y(score) + 4),), 12, fill=MUTED, text=word, anchor="end"))
-    y = bottom + 22
+        shapes.append(Shape("text", ((LEFT - 8, _y(score) + 4.5),), SMALL, fill=MUTED, text=word, anchor="end"))
+    y = bottom
     if not moods:
         # Nothing to draw a line through: an empty panel that says so, no axis to misread.
         shapes.append(Shape("rect", ((16, TOP), (WIDTH - 32, PLOT_HEIGHT)), fill="#f1efe9"))
-        shapes.append(Shape("text", ((WIDTH / 2, TOP + PLOT_HEIGHT / 2 - 4),), 14, fill=INK,
+        shapes.append(Shape("text", ((WIDTH / 2, TOP + PLOT_HEIGHT / 2 - 4),), BODY, fill=INK,
                             text="Nothing noted yet", anchor="middle", bold=True))
-        shapes.append(Shape("text", ((WIDTH / 2, TOP + PLOT_HEIGHT / 2 + 18),), 12, fill=MUTED,
+        shapes.append(Shape("text", ((WIDTH / 2, TOP + PLOT_HEIGHT / 2 + 20),), SMALL, fill=MUTED,
                             text="How you feel will show here as we talk.", anchor="middle"))
     else:
         xs = _xs(len(moods))
         points = tuple((x, _y(m["score"])) for x, m in zip(xs, moods))
         if len(points) > 1:
             shapes.append(Shape("polyline", points, stroke=LINE, width=2.5))
-        radius = 5.5 if len(points) <= 20 else 4
+        radius = 6 if len(points) <= 20 else 4.5
         for (x, py), mood in zip(points, moods):
             shapes.append(Shape("circle", ((x, py),), radius, fill=COLOURS.get(mood["emotion"], MUTED),
                                 stroke="#ffffff", width=1.5))
         times = [datetime.fromisoformat(m["at"]) for m in moods]
         for x, label in _time_labels(times, xs):
             anchor = "start" if x < LEFT + 40 else "end" if x > RIGHT - 40 else "middle"
-            shapes.append(Shape("text", ((x, bottom + 18),), 12, fill=MUTED, text=label, anchor=anchor))
+            shapes.append(Shape("text", ((x, bottom + 20),), SMALL, fill=MUTED, text=label, anchor=anchor))
         # The legend: the emotions drawn, from the most hopeful down, wrapped to the width.
         present = sorted({m["emotion"] for m in moods}, key=lambda e: -mood_scores().get(e, 0.0))
-        x, y = 20.0, bottom + 42
+        x, y = 16.0, bottom + 46
         for emotion in present:
-            word_width = len(emotion) * 12 * 0.6 + 28
+            word_width = len(emotion) * SMALL * 0.6 + 30
             if x + word_width > WIDTH - 16:
-                x, y = 20.0, y + 20
-            shapes.append(Shape("circle", ((x + 5, y - 4),), 5, fill=COLOURS.get(emotion, MUTED)))
-            shapes.append(Shape("text", ((x + 15, y),), 12, fill=INK, text=_fit(emotion, 12, 120)))
+                x, y = 16.0, y + 22
+            shapes.append(Shape("circle", ((x + 6, y - 4.5),), 6, fill=COLOURS.get(emotion, MUTED)))
+            shapes.append(Shape("text", ((x + 17, y),), SMALL, fill=INK, text=_fit(emotion, SMALL, 120)))
             x += word_width
-        y += 10
-    y += 22
-    shapes.append(Shape("text", ((16, y),), 14, fill=INK, text="Steps", bold=True))
+    y += 34
+    shapes.append(Shape("text", ((16, y),), BODY, fill=INK, text="Steps", bold=True))
     steps = data["steps"]
     if not steps:
-        y += 22
-        shapes.append(Shape("text", ((16, y),), 12, fill=MUTED,
-                            text="None taken on yet: ask me for one whenever you like."))
-    for step in steps[-MAX_STEPS:]:
         y += 24
+        shapes.append(Shape("text", ((16, y),), SMALL, fill=MUTED,
+                            text="None taken on yet: ask me for one when you like."))
+    # Two lines a step, the title then its status, so a title keeps the whole width on a phone.
+    for step in steps[-MAX_STEPS:]:
+        y += 26
         done = step["status"] == "done"
         colour = DONE if done else GOING
         if done:
-            shapes.append(Shape("circle", ((24, y - 4.5),), 7.5, fill=colour))
-            shapes.append(Shape("polyline", ((20.5, y - 4.5), (23, y - 1.5), (28, y - 8)), stroke="#ffffff",
-                                width=2))
+            shapes.append(Shape("circle", ((24, y - 5),), 8, fill=colour))
+            shapes.append(Shape("polyline", ((20, y - 5), (23, y - 1.8), (28.5, y - 8.8)), stroke="#ffffff",
+                                width=2.2))
         else:
-            shapes.append(Shape("circle", ((24, y - 4.5),), 6.5, fill="#ffffff", stroke=colour, width=2))
+            shapes.append(Shape("circle", ((24, y - 5),), 7, fill="#ffffff", stroke=colour, width=2.2))
+        shapes.append(Shape("text", ((42, y),), BODY, fill=INK, text=_fit(step["title"], BODY, WIDTH - 58)))
         status = STATUS_WORDS.get(step["status"], step["status"])
         if step.get("at"):
             status = f"{status}, {_day(datetime.fromisoformat(step['at']))}"
-        status = _fit(status, 12, 130)
-        shapes.append(Shape("text", ((WIDTH - 16, y),), 12, fill=MUTED, text=status, anchor="end"))
-        room = WIDTH - 16 - len(status) * 12 * 0.6 - 12 - 40
-        shapes.append(Shape("text", ((40, y),), 13, fill=INK, text=_fit(step["title"], 13, room)))
+        y += 18
+        shapes.append(Shape("text", ((42, y),), SMALL, fill=MUTED, text=_fit(status, SMALL, WIDTH - 58)))
     if len(steps) > MAX_STEPS:
-        y += 22
-        shapes.append(Shape("text", ((40, y),), 12, fill=MUTED,
+        y += 24
+        shapes.append(Shape("text", ((42, y),), SMALL, fill=MUTED,
                             text=f"and {len(steps) - MAX_STEPS} earlier"))
     height = y + 18
     return height, [Shape("rect", ((0, 0), (WIDTH, height)), fill="#ffffff")] + shapes
@@ -369,9 +374,9 @@ def svg_data_url(data: Dict[Text, Any]) -> Text:
     return "data:image/svg+xml;base64," + base64.b64encode(render_svg(data).encode()).decode()
 
 
-# Matplotlib draws in points: the layout's unit is 0.01 inch (WIDTH units = 4.8 in), 0.72 pt.
+# Matplotlib draws in points: the layout's unit is 0.01 inch (WIDTH units = 4.4 in), 0.72 pt.
 POINTS_PER_UNIT = 0.72
-DPI = 200  # 960 pixels wide: sharp on a high-density screen, small as a file
+DPI = 200  # 880 pixels wide: sharp on a high-density screen, small as a file
 
 
 def render_png(data: Dict[Text, Any]) -> bytes:

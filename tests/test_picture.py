@@ -133,7 +133,7 @@ def test_the_png_is_a_real_image_of_the_chart() -> None:
     png = picture.render_png(sample())
     assert png.startswith(PNG_SIGNATURE)
     image = decoded(png)
-    assert image.format == "PNG" and image.size[0] == 960 and image.size[1] > 400
+    assert image.format == "PNG" and image.size[0] == picture.WIDTH * picture.DPI // 100 and image.size[1] > 400
     colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
     assert len(colours) > 50, "drawn, not a blank page"
     near = lambda rgb, target: sum(abs(a - b) for a, b in zip(rgb, target)) < 30  # noqa: E731
@@ -219,6 +219,27 @@ def test_no_picture_in_a_slack_channel_thread(store: Database) -> None:  # noqa:
     assert [m.get("response") for m in messages] == ["utter_private_only"]
 
 
+def test_a_click_is_not_a_mood_but_a_feeling_is(store: Database) -> None:  # noqa: F811
+    from actions.venting import ActionVent
+
+    run(ActionVent(), {"text": "/vent", "intent": {"name": "vent", "confidence": 1.0}})
+    run(ActionVent(), {"text": "/vent", "intent": {"name": "vent"}, "emotion": {"name": "neutral", "confidence": 0.0}})
+    with store.session() as session:
+        assert repository.mood_count(session, repository.get_or_create_person(session, "rest", "someone")) == 0
+    run(ActionVent(), {"text": "so angry", "emotion": {"name": "angry", "confidence": 0.9}}, {"venting": True})
+    with store.session() as session:
+        (mood,) = repository.mood_entries(session, repository.get_or_create_person(session, "rest", "someone"))
+        assert (mood.emotion, mood.confidence) == ("angry", 0.9)
+
+
+def test_the_picture_uses_the_browsers_time_zone(store: Database) -> None:  # noqa: F811
+    moods_for(store, "someone", ["sad"])
+    browser = [{"event": "user", "text": "how have I been doing?", "metadata": {"timezone": "Pacific/Auckland"}}]
+    _, messages = run(ActionProgressSummary(), events=browser)
+    (message,) = chart_messages(messages)
+    assert message["custom"][picture.CHART_KEY]["moods"][0]["at"] == "2026-12-03T22:00:00+13:00"
+
+
 def test_the_checkin_shows_the_picture_once_there_is_a_mood(store: Database) -> None:  # noqa: F811
     from runner_up.checkins.timing import Timing
     from runner_up.store import checkins as queue
@@ -292,7 +313,7 @@ def test_slack_gets_the_picture_as_an_uploaded_png(slack: FakeSlack) -> None:
                  thread="1700000000.000100")
     assert [c.args["text"] for c in slack.posts("D0ALICE")] == ["Here's how you've been"]
     (upload,) = slack.files.completed("D0ALICE")
-    assert upload.data.startswith(PNG_SIGNATURE) and decoded(upload.data).size[0] == 960
+    assert upload.data.startswith(PNG_SIGNATURE) and decoded(upload.data).size[0] == picture.WIDTH * 2
     assert (upload.alt_txt, upload.title, upload.thread_ts) == (data["alt"], data["title"], "1700000000.000100")
     assert upload.filename.endswith(".png") and upload.length == len(upload.data)
     assert [c.method for c in slack.calls] == ["chat.postMessage", "files.getUploadURLExternal", "upload",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,6 +71,9 @@ def test_the_transcript_has_what_the_person_saw() -> None:
         UserUttered("<b>hi</b>", timestamp=3),
         BotUttered("Pick one", data={"buttons": [{"title": "Yes", "payload": "/affirm"}]}, timestamp=4),
         UserUttered.create_external("check_in"), BotUttered("How are you?", timestamp=5),
+        UserUttered("/affirm", timestamp=6),  # a click on "Yes" (to the buttons above): not offered now
+        BotUttered("Go on?", data={"buttons": [{"title": "I want to vent", "payload": "/vent"}]}, timestamp=7),
+        UserUttered("/vent", timestamp=8), BotUttered("I'm listening.", timestamp=9),
     ]
     assert transcript(events) == [
         {"from": "bot", "text": "Hi!", "timestamp": 2},
@@ -77,6 +81,10 @@ def test_the_transcript_has_what_the_person_saw() -> None:
         {"from": "bot", "text": "Pick one", "timestamp": 4,
          "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}]},
         {"from": "bot", "text": "How are you?", "timestamp": 5},
+        {"from": "bot", "text": "Go on?", "timestamp": 7,
+         "quick_replies": [{"content_type": "text", "title": "I want to vent", "payload": "/vent"}]},
+        {"from": "user", "text": "I want to vent", "timestamp": 8},
+        {"from": "bot", "text": "I'm listening.", "timestamp": 9},
     ]
 
 
@@ -198,7 +206,8 @@ def test_buttons_are_clicked_and_the_mood_picture_is_drawn(servers) -> None:
     finally:
         database.dispose()
     assert len(moods) >= 2, "the venting logged the feelings"
-    assert seen["chart"]["alt"].startswith(f"{len(moods)} mood notes on "), seen["chart"]
+    assert re.match(rf"{len(moods)} mood notes (on|from) ", seen["chart"]["alt"]), seen["chart"]
+    assert all(m.confidence > 0 for m in moods), "a click (\"/vent\") is not a mood"
     assert f"most recently {moods[-1].emotion}" in seen["chart"]["alt"]
     bot = [e for e in events if e["event"] == "bot"]
     assert bot[-1]["data"]["custom"]["runner_up_chart"]["alt"] == seen["chart"]["alt"]

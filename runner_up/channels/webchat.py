@@ -102,16 +102,23 @@ def chart_image(custom: Any) -> Optional[Dict[Text, Text]]:
 def transcript(events: Iterable[Event]) -> List[Dict[Text, Any]]:
     """The texts a person saw in the chat, oldest first, with their times (seconds since epoch).
 
-    Left out: intents the widget sends itself ("/greet") and external events (a check-in's
-    trigger_intent), which the person never typed.
+    A quick reply the person clicked is shown by its title, as the widget showed it (Rasa keeps
+    its payload). Left out: other intents the widget sends itself ("/greet") and external events
+    (a check-in's trigger_intent), which the person never typed.
     """
     messages: List[Dict[Text, Any]] = []
+    offered: Dict[Text, Text] = {}  # payload -> title of the latest bot message's buttons
     for event in events:
         if isinstance(event, UserUttered) and event.text:
-            if event.text.startswith(INTENT_MESSAGE_PREFIX) or (event.metadata or {}).get(IS_EXTERNAL):
+            text = offered.get(event.text, event.text)
+            offered = {}
+            if text.startswith(INTENT_MESSAGE_PREFIX) or (event.metadata or {}).get(IS_EXTERNAL):
                 continue
-            messages.append({"from": "user", "text": event.text, "timestamp": event.timestamp})
+            messages.append({"from": "user", "text": text, "timestamp": event.timestamp})
         elif isinstance(event, BotUttered) and event.text:
+            offered = {b["payload"]: b["title"] for b in event.data.get("buttons") or []
+                       if isinstance(b, dict) and isinstance(b.get("payload"), str)
+                       and isinstance(b.get("title"), str)}
             message = {"from": "bot", "text": event.text, "timestamp": event.timestamp}
             if event.data.get("buttons"):
                 message["quick_replies"] = quick_replies(event.data["buttons"])
