@@ -20,6 +20,7 @@ import requests
 import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
+from runner_up import conversation_ids
 from runner_up.channels import chat_url
 from runner_up.channels.session_tokens import new_session
 from runner_up.channels.webchat import transcript
@@ -201,7 +202,9 @@ def test_buttons_are_clicked_and_the_mood_picture_is_drawn(servers) -> None:
     database = Database(servers.database_url)
     try:
         with database.session() as session:
-            person = repository.find_person(session, "web", f"web:{seen['sessionId']}")
+            conversation = f"web:{seen['sessionId']}"
+            person = repository.find_person(session, conversation_ids.parse(conversation).channel, conversation)
+            assert person is not None, conversation
             moods = repository.mood_entries(session, person)
     finally:
         database.dispose()
