@@ -15,7 +15,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import database, progress, say, store_back, store_unavailable
+from actions.common import database, is_private, progress, say, store_back, store_unavailable
+from actions.picture import send_picture
+from runner_up import picture
 from runner_up.checkins.timing import Timing, describe, parse_day, zone
 from runner_up.guidance.catalogue import load
 from runner_up.store import StoreUnavailable, repository
@@ -218,11 +220,18 @@ class ActionDeliverCheckin(Action):
                 company = checkin.rejection.company if checkin.rejection else None
                 open_steps = [s for s, status in repository.step_statuses(session, checkin.person).items()
                               if status == "accepted" and catalogue.get(s)]
+                # The picture of how they have been, once there is a mood to draw (never in a
+                # channel thread, where others read along, nor during a crisis).
+                chart = (picture.for_person(session, checkin.person, catalogue)
+                         if is_private(tracker) and not tracker.get_slot("in_crisis")
+                         and repository.mood_count(session, checkin.person) else None)
         except StoreUnavailable as error:
             logger.error("check-in %s not delivered, the store is unavailable: %s", checkin_id, error)
             return []  # the scheduler sees no stamp and retries later
         events = (say(dispatcher, tracker, domain, "utter_checkin", company=company) if company
                   else say(dispatcher, tracker, domain, "utter_checkin_without_company"))
+        if chart:
+            send_picture(dispatcher, domain, "utter_mood_picture_checkin", chart)
         if open_steps and not tracker.get_slot("in_crisis"):
             title = catalogue[open_steps[0]].title
             events += say(dispatcher, tracker, domain, "utter_checkin_open_step",

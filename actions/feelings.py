@@ -48,11 +48,15 @@ class ActionReflectFeeling(Action):
 
 
 def log_mood(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
-    """Keeps the feeling the latest message was read with in the person's mood log."""
+    """Keeps the feeling the latest message was read with in the person's mood log. A message
+    nothing was read in (a button's payload such as "/vent": no emotion, or its confidence 0) is
+    not a mood, and is not logged."""
     parse = tracker.latest_message
+    read = parse.get("emotion") or {}
+    if not read.get("name") or not float(read.get("confidence") or 0.0):
+        return []
     try:
         with progress(tracker) as (session, person):
-            read = parse.get("emotion") or {}
             repository.record_mood(
                 session, person, read.get("name") if read.get("name") in EMOTIONS else "neutral",
                 stage_of(parse), float(read.get("confidence") or 0.0))

@@ -13,10 +13,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import is_private, progress, refuse_unless_private, say, store_back, store_unavailable
+from actions.checkins import browser_zone
+from actions.picture import send_picture
 from actions.rejection import is_skip
 from actions.steps import current_step, walk_through
 from runner_up.guidance.catalogue import load
 from runner_up.guidance.strengths import extract_strength, names_strength
+from runner_up import picture
 from runner_up.store import InvalidInput, StoreUnavailable, repository
 
 # Someone whose last message is older than this is greeted with what they told us before.
@@ -181,7 +184,8 @@ class ActionRecordSkillGap(Action):
 
 
 class ActionProgressSummary(Action):
-    """"What have I done so far?": rejections, steps, strengths and skills, from the store."""
+    """"What have I done so far?", "how have I been doing?": rejections, steps, strengths and
+    skills from the store, then the picture of their mood over time and their steps."""
 
     def name(self) -> Text:
         return "action_progress_summary"
@@ -193,17 +197,26 @@ class ActionProgressSummary(Action):
         try:
             with progress(tracker) as (session, person):
                 summary = repository.summary(session, person)
+                # Times as the person's browser tells them (the web chat sends its zone).
+                chart = (picture.for_person(session, person, time_zone=browser_zone(tracker))
+                         if repository.mood_count(session, person) else None)
         except StoreUnavailable as error:
             return store_unavailable(dispatcher, tracker, error)
         steps = summary["steps"]
-        if not (summary["rejections"] or any(steps.values()) or summary["strengths"]):
+        noted = bool(summary["rejections"] or any(steps.values()) or summary["strengths"])
+        if not (noted or chart):
             dispatcher.utter_message(response="utter_progress_empty")
             return store_back(tracker)
-        catalogue = load()
-        title = lambda ids: listing([catalogue[i].title for i in ids if catalogue.get(i)])  # noqa: E731
-        dispatcher.utter_message(
-            response="utter_progress_summary", rejections=str(summary["rejections"]),
-            done=title(steps.get("done", [])), accepted=title(steps.get("accepted", [])),
-            strengths=listing(summary["strengths"]),
-            skill_gaps=listing([g["gap"] for g in summary["skill_gaps"] if not g["done"]]))
+        if noted:
+            catalogue = load()
+            title = lambda ids: listing([catalogue[i].title for i in ids if catalogue.get(i)])  # noqa: E731
+            dispatcher.utter_message(
+                response="utter_progress_summary", rejections=str(summary["rejections"]),
+                done=title(steps.get("done", [])), accepted=title(steps.get("accepted", [])),
+                strengths=listing(summary["strengths"]),
+                skill_gaps=listing([g["gap"] for g in summary["skill_gaps"] if not g["done"]]))
+        if chart:
+            send_picture(dispatcher, domain, "utter_mood_picture", chart)
+        else:
+            dispatcher.utter_message(response="utter_mood_picture_none")
         return store_back(tracker)

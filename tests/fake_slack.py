@@ -1,7 +1,7 @@
 """A local stand-in for Slack: its Web API (what the bot calls) and its Events API (what it sends).
 
-Web API: `auth.test`, `conversations.open` and `chat.postMessage`, answered the way Slack answers
-them (HTTP 200, `{"ok": ...}`), with arguments read from the query string, a form or a JSON body as
+Web API: `auth.test`, `conversations.open` and `chat.postMessage` (and file uploads, in the section
+at the end), answered the way Slack answers them (HTTP 200, `{"ok": ...}`), with arguments read from the query string, a form or a JSON body as
 slack_sdk sends them, and the `Authorization: Bearer` token checked. Every call is recorded.
 
 Events API: `deliver()` posts an event envelope to a webhook, signed exactly as Slack signs it
@@ -55,6 +55,7 @@ class FakeSlack:
         self.calls: List[Call] = []
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
+        self.files = FakeFiles(self)  # files.* and the upload URL: the section at the end
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -95,6 +96,8 @@ class FakeSlack:
             return {"ok": False, "error": "not_authed"}
         if token != self.token:
             return {"ok": False, "error": "invalid_auth"}
+        if method in FakeFiles.METHODS:
+            return self.files.answer(method, args)
         if method == "auth.test":
             return {"ok": True, "url": "https://runner-up-test.slack.com/", "team": "Runner-Up",
                     "user": "runner-up", "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}
@@ -129,6 +132,13 @@ class FakeSlack:
                 url = urlsplit(self.path)
                 method = url.path.rsplit("/", 1)[-1]
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if fake.files.is_upload(url.path):  # raw bytes, not an API call
+                    status = fake.files.receive(url.path, body)
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
                 args: Dict[str, Any] = dict(parse_qsl(url.query))
                 content_type = self.headers.get("Content-Type", "")
                 if content_type.startswith("application/json"):
@@ -222,3 +232,97 @@ def deliver(webhook: str, payload: Dict[str, Any], *, timestamp: Optional[float]
         headers={"Content-Type": "application/json",
                  "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
                  **(slack_headers if headers is None else headers)})
+
+
+# --- Files: the upload that slack_sdk's files_upload_v2 makes (the mood picture as a PNG) ---
+#
+# 1. files.getUploadURLExternal(filename, length, alt_txt) -> {"upload_url", "file_id"}; the URL
+#    points back at this fake (/upload/<file id>), as Slack's points at files.slack.com;
+# 2. the file's bytes POSTed to that URL (answered 200 "OK");
+# 3. files.completeUploadExternal(files=[{"id", "title"}], channel_id, thread_ts) shares it.
+# Every upload is kept in `uploads`, bytes included.
+
+
+@dataclass
+class Upload:
+    """One file as the fake received it."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: Optional[str]
+    data: Optional[bytes] = None
+    title: Optional[str] = None
+    channel_id: Optional[str] = None
+    thread_ts: Optional[str] = None
+    completed: bool = False
+
+
+class FakeFiles:
+    METHODS = ("files.getUploadURLExternal", "files.completeUploadExternal")
+    PREFIX = "/upload/"
+
+    def __init__(self, slack: FakeSlack) -> None:
+        self.slack = slack
+        self.uploads: Dict[str, Upload] = {}
+        self._ids = itertools.count(1)
+
+    def answer(self, method: str, args: Dict[str, Any]) -> Dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            try:
+                length = int(args.get("length", ""))
+            except ValueError:
+                return {"ok": False, "error": "invalid_arguments"}
+            if not args.get("filename") or length <= 0:
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F0{next(self._ids):08d}"
+            self.uploads[file_id] = Upload(file_id, args["filename"], length, args.get("alt_txt"))
+            base = self.slack.api_url.rsplit("/api/", 1)[0]
+            return {"ok": True, "upload_url": f"{base}{self.PREFIX}{file_id}", "file_id": file_id}
+        # files.completeUploadExternal
+        try:
+            files = json.loads(args.get("files") or "[]")
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not files or not all(isinstance(f, dict) and f.get("id") in self.uploads for f in files):
+            return {"ok": False, "error": "file_not_found"}
+        shared = []
+        for f in files:
+            upload = self.uploads[f["id"]]
+            if upload.data is None or len(upload.data) != upload.length:
+                return {"ok": False, "error": "file_upload_incomplete"}
+            upload.title, upload.completed = f.get("title"), True
+            upload.channel_id, upload.thread_ts = args.get("channel_id"), args.get("thread_ts")
+            shared.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": shared}
+
+    def is_upload(self, path: str) -> bool:
+        return path.startswith(self.PREFIX)
+
+    def receive(self, path: str, body: bytes) -> int:
+        """Keeps the bytes POSTed to an upload URL; 404 for a URL this fake never gave out."""
+        upload = self.uploads.get(path[len(self.PREFIX):])
+        if upload is None:
+            return 404
+        upload.data = body
+        self.slack._record(Call("upload", {"file_id": upload.file_id, "bytes": len(body)}, None,
+                                {"ok": True}))
+        return 200
+
+    def completed(self, channel: Optional[str] = None) -> List[Upload]:
+        """Uploads shared (completeUploadExternal) to `channel` if given."""
+        with self.slack._changed:
+            return [u for u in self.uploads.values()
+                    if u.completed and channel in (None, u.channel_id)]
+
+    def wait_for_upload(self, channel: str, timeout: float = 60) -> Upload:
+        """Waits (woken by each call) until a file is shared in `channel`; the first one."""
+        deadline = time.monotonic() + timeout
+        with self.slack._changed:
+            while not (done := self.completed(channel)):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no file shared in {channel} within {timeout} s; "
+                                         f"calls: {self.slack.calls}")
+                self.slack._changed.wait(left)
+            return done[0]

@@ -315,6 +315,6 @@ def test_manifest_asks_for_what_the_channel_uses_and_no_more() -> None:
     assert events["request_url"].endswith(f"/webhooks/{SlackInput.name()}/webhook")
     assert sorted(events["bot_events"]) == ["app_mention", "message.im"]
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
-        "app_mentions:read", "chat:write", "im:history", "im:write"]
+        "app_mentions:read", "chat:write", "files:write", "im:history", "im:write"]
     home = manifest["features"]["app_home"]
     assert home["messages_tab_enabled"] and not home["messages_tab_read_only_enabled"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import requests
 import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
+from runner_up import conversation_ids
 from runner_up.channels import chat_url
 from runner_up.channels.session_tokens import new_session
 from runner_up.channels.webchat import transcript
@@ -70,6 +72,9 @@ def test_the_transcript_has_what_the_person_saw() -> None:
         UserUttered("<b>hi</b>", timestamp=3),
         BotUttered("Pick one", data={"buttons": [{"title": "Yes", "payload": "/affirm"}]}, timestamp=4),
         UserUttered.create_external("check_in"), BotUttered("How are you?", timestamp=5),
+        UserUttered("/affirm", timestamp=6),  # a click on "Yes" (to the buttons above): not offered now
+        BotUttered("Go on?", data={"buttons": [{"title": "I want to vent", "payload": "/vent"}]}, timestamp=7),
+        UserUttered("/vent", timestamp=8), BotUttered("I'm listening.", timestamp=9),
     ]
     assert transcript(events) == [
         {"from": "bot", "text": "Hi!", "timestamp": 2},
@@ -77,6 +82,10 @@ def test_the_transcript_has_what_the_person_saw() -> None:
         {"from": "bot", "text": "Pick one", "timestamp": 4,
          "quick_replies": [{"content_type": "text", "title": "Yes", "payload": "/affirm"}]},
         {"from": "bot", "text": "How are you?", "timestamp": 5},
+        {"from": "bot", "text": "Go on?", "timestamp": 7,
+         "quick_replies": [{"content_type": "text", "title": "I want to vent", "payload": "/vent"}]},
+        {"from": "user", "text": "I want to vent", "timestamp": 8},
+        {"from": "bot", "text": "I'm listening.", "timestamp": 9},
     ]
 
 
@@ -155,3 +164,53 @@ def test_check_ins_reach_the_open_page_a_reconnected_one_and_a_later_visit(serve
     assert sum(m["text"] in check_ins for m in seen["reconnected"]) == 2, seen["reconnected"]
     assert seen["later"][:len(seen["reconnected"])] == seen["reconnected"]
     assert sum(m["text"] in check_ins for m in seen["later"]) == 3, seen["later"]
+
+
+# Quick replies come with the answers that offer choices; "I want to vent" (out of scope) and
+# "Let off steam" (the fallback) send /vent, which starts the venting that logs moods.
+OUT_OF_SCOPE = ["can you recommend a good pizza place near me?", "what's the weather going to be like tomorrow?",
+                "who won the football last night?"]
+VENT_TITLES = [b["title"] for name in ("utter_out_of_scope", "utter_default")
+               for v in DOMAIN["responses"][name] for b in v.get("buttons", []) if b["payload"] == "/vent"]
+FEELINGS = ["honestly I'm so angry about how they treated me in that interview",
+            "and I'm worried I'll be stuck applying for months",
+            "talking about it helps. I feel a bit more hopeful now"]
+
+
+@pytest.mark.slow
+def test_buttons_are_clicked_and_the_mood_picture_is_drawn(servers) -> None:
+    from runner_up.store import repository
+    from runner_up.store.db import Database
+
+    seen = drive(servers, "picture", outOfScope=OUT_OF_SCOPE, clickTitles=VENT_TITLES,
+                 feelings=FEELINGS, askPicture="how have I been doing?")
+    for artifact in ("widget-buttons.png", "widget-button-clicked.png", "widget-chart.png",
+                     "widget-chart-phone.png"):
+        assert (ARTIFACTS / artifact).stat().st_size > 10_000, artifact
+
+    # The click sent the button's payload (the person saw its title), and Rasa read its intent.
+    events = tracker(servers, seen["sessionId"])["events"]
+    said = [e for e in events if e["event"] == "user"]
+    buttons = {b["title"]: b["payload"] for name in ("utter_out_of_scope", "utter_default")
+               for v in DOMAIN["responses"][name] for b in v.get("buttons", [])}
+    clicked = next(i for i, e in enumerate(said) if e["text"] == buttons[seen["clicked"]])
+    assert said[clicked - 1]["text"] == seen["asked"]
+    assert said[clicked]["parse_data"]["intent"]["name"] == buttons[seen["clicked"]].lstrip("/")
+    assert seen["answer"], "the bot answered the click"
+
+    # The picture shows what the progress store holds for this person.
+    database = Database(servers.database_url)
+    try:
+        with database.session() as session:
+            conversation = f"web:{seen['sessionId']}"
+            person = repository.find_person(session, conversation_ids.parse(conversation).channel, conversation)
+            assert person is not None, conversation
+            moods = repository.mood_entries(session, person)
+    finally:
+        database.dispose()
+    assert len(moods) >= 2, "the venting logged the feelings"
+    assert re.match(rf"{len(moods)} mood notes (on|from) ", seen["chart"]["alt"]), seen["chart"]
+    assert all(m.confidence > 0 for m in moods), "a click (\"/vent\") is not a mood"
+    assert f"most recently {moods[-1].emotion}" in seen["chart"]["alt"]
+    bot = [e for e in events if e["event"] == "bot"]
+    assert bot[-1]["data"]["custom"]["runner_up_chart"]["alt"] == seen["chart"]["alt"]

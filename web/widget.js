@@ -91,6 +91,19 @@
     return nodes.concat(paragraphs(text.slice(start)));
   }
 
+  // The mood picture (runner_up/picture.py): the server's SVG as an <img>, which runs no script
+  // and loads nothing; only a base64 SVG data: URL is taken. The message's text says the same.
+  const CHART_SRC = 'data:image/svg+xml;base64,';
+  function chart(picture) {
+    if (!picture || typeof picture.src !== 'string' || !picture.src.startsWith(CHART_SRC)) return null;
+    const figure = element('figure', 'chart');
+    const image = element('img');
+    image.src = picture.src;
+    image.alt = typeof picture.alt === 'string' ? picture.alt : '';
+    figure.append(image);
+    return figure;
+  }
+
   function clearQuickReplies() {
     log.querySelectorAll('.quick-replies').forEach((node) => node.remove());
   }
@@ -104,6 +117,11 @@
     // A template gets the whole width: on a phone, an 85 % bubble leaves it a narrow column.
     item.classList.toggle('has-template', parts.some((node) => node.tagName === 'FIGURE'));
     item.append(...parts);
+    const picture = chart(message.chart);
+    if (picture) {
+      item.classList.add('has-chart');
+      item.append(picture);
+    }
     if (message.timestamp) {
       const when = new Date(message.timestamp * 1000);
       const time = element('time', '', when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
@@ -133,7 +151,7 @@
 
   function received(message) {
     if (!message || typeof message.text !== 'string') return; // images, cards: not used by Runner-Up
-    show({ from: 'bot', text: message.text, quick_replies: message.quick_replies,
+    show({ from: 'bot', text: message.text, quick_replies: message.quick_replies, chart: message.chart,
            timestamp: Date.now() / 1000 });
   }
 

@@ -194,6 +194,32 @@ class SlackBot(rasa_slack.SlackBot):
             kwargs["text"] = escaped(kwargs["text"])
         await super()._post_message(channel, **kwargs)
 
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+                               **kwargs: Any) -> None:
+        """The mood picture (`{"runner_up_chart": ...}`, runner_up/picture.py) is uploaded as a PNG
+        where the conversation is (its thread too), with the chart's alt text (needs the
+        `files:write` scope); the message's text, sent before, says the same. Any other custom
+        JSON is posted as Rasa does."""
+        from runner_up import picture
+        from slack_sdk.errors import SlackApiError, SlackRequestError
+
+        chart = json_message.get(picture.CHART_KEY) if isinstance(json_message, dict) else None
+        if chart is None:
+            await super().send_custom_json(recipient_id, json_message, **kwargs)
+            return
+        try:
+            # matplotlib takes a moment: drawn off the event loop, which serves every turn.
+            png = await asyncio.get_running_loop().run_in_executor(None, picture.render_png, chart)
+            await self.client.files_upload_v2(
+                channel=self.slack_channel, thread_ts=self.thread_id, file=png,
+                filename="runner-up-mood.png", title=chart["title"], alt_txt=chart["alt"][:1000])
+        except picture.ChartError as error:
+            logger.error("Slack: the mood picture could not be drawn (%s); its text was sent", error)
+        except (SlackApiError, SlackRequestError) as error:
+            # e.g. missing_scope: the app was created before files:write was in slack/manifest.yml.
+            logger.error("Slack: the mood picture could not be uploaded (%s); its text was sent. "
+                         "The app needs the files:write scope (slack/manifest.yml).", error)
+
 
 class SlackInput(rasa_slack.SlackInput):
     """Rasa's Slack input with de-duplication, fast acknowledgement and DM check-ins.

@@ -11,6 +11,10 @@ each conversation's history from the same origin as Rasa, which needs no CORS:
     /webhooks/socketio/chat/history/<session id>   the conversation's texts, oldest first
                                                    (with "Authorization: Bearer <session token>")
 
+A message carrying the mood picture (`{"runner_up_chart": ...}`, runner_up/picture.py) is sent,
+live and in the history alike, as its text plus `"chart": {"src": <data: URL of the SVG>, "alt"}`,
+which the widget shows as an <img> (an image of SVG runs no script and loads nothing).
+
 The socket.io server itself stays at /socket.io/ (Rasa attaches it to the app, not the blueprint).
 
 Sessions (runner_up/channels/session_tokens.py): the server issues the session id and a token
@@ -47,7 +51,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from runner_up import conversation_ids, tokens
+from runner_up import conversation_ids, picture, tokens
 from runner_up.channels import action_failures, http_api, session_tokens
 from runner_up.channels.fail_safe import Turns
 from runner_up.channels.rest import checked_message
@@ -82,22 +86,45 @@ def quick_replies(buttons: Iterable[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
     return [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
 
 
+def chart_image(custom: Any) -> Optional[Dict[Text, Text]]:
+    """`{"src": <SVG data: URL>, "alt": ...}` for a message's custom JSON carrying a chart; None for
+    anything else, or (logged) for a chart that cannot be drawn: the text still says it all."""
+    chart = custom.get(picture.CHART_KEY) if isinstance(custom, dict) else None
+    if chart is None:
+        return None
+    try:
+        return {"src": picture.svg_data_url(chart), "alt": chart["alt"]}
+    except picture.ChartError as error:
+        logger.error("web chat: a mood picture could not be drawn (%s); its text is sent alone", error)
+        return None
+
+
 def transcript(events: Iterable[Event]) -> List[Dict[Text, Any]]:
     """The texts a person saw in the chat, oldest first, with their times (seconds since epoch).
 
-    Left out: intents the widget sends itself ("/greet") and external events (a check-in's
-    trigger_intent), which the person never typed.
+    A quick reply the person clicked is shown by its title, as the widget showed it (Rasa keeps
+    its payload). Left out: other intents the widget sends itself ("/greet") and external events
+    (a check-in's trigger_intent), which the person never typed.
     """
     messages: List[Dict[Text, Any]] = []
+    offered: Dict[Text, Text] = {}  # payload -> title of the latest bot message's buttons
     for event in events:
         if isinstance(event, UserUttered) and event.text:
-            if event.text.startswith(INTENT_MESSAGE_PREFIX) or (event.metadata or {}).get(IS_EXTERNAL):
+            text = offered.get(event.text, event.text)
+            offered = {}
+            if text.startswith(INTENT_MESSAGE_PREFIX) or (event.metadata or {}).get(IS_EXTERNAL):
                 continue
-            messages.append({"from": "user", "text": event.text, "timestamp": event.timestamp})
+            messages.append({"from": "user", "text": text, "timestamp": event.timestamp})
         elif isinstance(event, BotUttered) and event.text:
+            offered = {b["payload"]: b["title"] for b in event.data.get("buttons") or []
+                       if isinstance(b, dict) and isinstance(b.get("payload"), str)
+                       and isinstance(b.get("title"), str)}
             message = {"from": "bot", "text": event.text, "timestamp": event.timestamp}
             if event.data.get("buttons"):
                 message["quick_replies"] = quick_replies(event.data["buttons"])
+            image = chart_image(event.data.get("custom"))
+            if image:
+                message["chart"] = image
             messages.append(message)
     return messages
 
@@ -123,6 +150,21 @@ class WebChatOutput(SocketIOOutput):
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": quick_replies(buttons)})
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """A message with the mood picture goes as one: its text and the chart image (as the
+        history replays it); every other message as Rasa sends it."""
+        custom = message.get("custom")
+        if not (isinstance(custom, dict) and picture.CHART_KEY in custom):
+            await super().send_response(recipient_id, message)
+            return
+        out: Dict[Text, Any] = {"text": (message.get("text") or "").strip()}
+        image = chart_image(custom)
+        if image:  # else (logged) the text alone, which says what the picture would show
+            out["chart"] = image
+        if message.get("buttons"):
+            out["quick_replies"] = quick_replies(message["buttons"])
+        await self._send_message(recipient_id, out)
 
 
 def allowed_origins(configured: Optional[Text]) -> Callable[[Optional[Text], Dict[Text, Any]], bool]:

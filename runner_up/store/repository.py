@@ -220,6 +220,20 @@ def record_mood(
     return entry
 
 
+def mood_entries(session: Session, person: Person, limit: Optional[int] = None) -> List[MoodEntry]:
+    """The person's mood log, oldest first; with ``limit``, only the latest ``limit`` entries."""
+    statement = select(MoodEntry).where(MoodEntry.person == person).order_by(MoodEntry.id.desc())
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(reversed(session.scalars(statement).all()))
+
+
+def mood_count(session: Session, person: Person) -> int:
+    """How many mood entries the person has."""
+    return session.scalar(
+        select(func.count()).select_from(MoodEntry).where(MoodEntry.person == person)) or 0
+
+
 # --- steps --------------------------------------------------------------------------------------
 
 def _find_step(session: Session, person: Person, step_id: str) -> Optional[Step]:
@@ -271,6 +285,13 @@ def step_statuses(session: Session, person: Person) -> Dict[str, str]:
     """``{step_id: status}`` for every step this person was offered or took."""
     rows = session.execute(select(Step.step_id, Step.status).where(Step.person == person))
     return {step_id: status for step_id, status in rows}
+
+
+def steps_taken(session: Session, person: Person) -> List[Step]:
+    """The steps the person took on (accepted) or did, in the order they last moved."""
+    statement = (select(Step).where(Step.person == person, Step.status.in_(("accepted", "done")))
+                 .order_by(Step.updated_at, Step.id))
+    return list(session.scalars(statement))
 
 
 # --- strengths and skill gaps -------------------------------------------------------------------

@@ -220,8 +220,102 @@ async function checkIn(browser, problems) {
   return { sessionId: id, live: live.map((m) => m.text), reconnected, later };
 }
 
+// Waits until no new message has arrived for `quiet` ms (a turn may send several messages).
+async function settle(page, quiet = 1500) {
+  let count = -1;
+  for (let seen = (await log(page)).length; seen !== count; seen = (await log(page)).length) {
+    count = seen;
+    await page.waitForTimeout(quiet);
+  }
+  return count;
+}
+
+// Says `text` and waits for the bot's answer to it (every message of the turn).
+async function exchange(page, text) {
+  const after = await say(page, text);
+  await waitForMessage(page, after, `m.from === 'bot'`, `a reply to "${text}"`);
+  await settle(page);
+  return (await log(page)).slice(after);
+}
+
+// Quick replies: a message with buttons, one clicked (its payload sent, its title shown, the
+// buttons gone, the bot's answer shown); then a few feelings told, and "how have I been doing?"
+// draws the mood picture, again after a reload, and it fits a phone.
+async function picture(browser, problems) {
+  const context = await newContext(browser);
+  const page = await openChat(context, problems);
+  await greeting(page);
+  await settle(page);
+  const buttons = page.locator('#log .quick-replies button');
+  let asked = null;
+  for (const text of config.outOfScope) {
+    await exchange(page, text);
+    if (await buttons.count()) { asked = text; break; }
+  }
+  assert.ok(asked, `one of ${JSON.stringify(config.outOfScope)} gets quick replies`);
+  const titles = await buttons.allTextContents();
+  assert.ok(titles.length >= 2, `buttons: ${titles}`);
+  for (const title of titles) await page.getByRole('button', { name: title, exact: true }).waitFor();
+  await buttons.last().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(config.artifacts, 'widget-buttons.png') });
+
+  const title = titles.find((t) => config.clickTitles.includes(t)) || titles[0];
+  const button = page.getByRole('button', { name: title, exact: true });
+  const handle = await button.elementHandle();
+  const before = (await log(page)).length;
+  await button.click();
+  await waitForMessage(page, before, `m.from === 'user' && m.text === ${JSON.stringify(title)}`, 'the title, as said');
+  await waitForMessage(page, before + 1, `m.from === 'bot'`, 'the answer to the button');
+  await settle(page);
+  assert.equal(await handle.evaluate((node) => node.isConnected), false, 'the clicked buttons are gone');
+  const answer = (await log(page)).slice(before + 1).filter((m) => m.from === 'bot').map((m) => m.text);
+  await page.screenshot({ path: path.join(config.artifacts, 'widget-button-clicked.png') });
+
+  for (const feeling of config.feelings) await exchange(page, feeling);
+  const asking = await say(page, config.askPicture);
+  const img = page.locator('#log .message.from-bot figure.chart img');
+  try {
+    await img.first().waitFor();
+  } catch (error) {
+    throw new Error(`no chart after "${config.askPicture}"; the log is ${JSON.stringify(await log(page), null, 1)}`);
+  }
+  await settle(page);
+  const chart = await img.last().evaluate((node) => {
+    const box = node.getBoundingClientRect();
+    return { alt: node.alt, src: node.src.slice(0, 26), width: box.width, height: box.height,
+             naturalWidth: node.naturalWidth, complete: node.complete,
+             text: node.closest('.message').querySelector('p').textContent };
+  });
+  assert.equal(chart.src, 'data:image/svg+xml;base64,');
+  assert.ok(chart.complete && chart.naturalWidth > 0, `the SVG decoded: ${JSON.stringify(chart)}`);
+  assert.ok(chart.width >= 400 && chart.height >= 250, `a readable size: ${JSON.stringify(chart)}`);
+  assert.ok(chart.alt.length > 20 && chart.text.includes(chart.alt), 'the text says what the picture shows');
+  await img.last().scrollIntoViewIfNeeded();
+  await page.setViewportSize({ width: 1024, height: 1000 });
+  await img.last().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(config.artifacts, 'widget-chart.png') });
+  const said = (await log(page)).slice(asking).filter((m) => m.from === 'bot').map((m) => m.text);
+
+  // The history draws it again; on a phone it fits the screen.
+  const count = (await log(page)).length;
+  await page.reload();
+  await waitForMessage(page, count - 1, 'true', 'the history');
+  assert.equal(await img.count(), 1, 'the chart again after a reload');
+  assert.equal(await img.first().getAttribute('alt'), chart.alt);
+  await page.setViewportSize({ width: 360, height: 740 });
+  const phone = await img.first().evaluate((node) => ({
+    right: node.getBoundingClientRect().right, width: node.getBoundingClientRect().width,
+    scrollWidth: document.documentElement.scrollWidth }));
+  assert.ok(phone.right <= 360 && phone.scrollWidth <= 360 && phone.width >= 250, `fits 360 px: ${JSON.stringify(phone)}`);
+  await img.first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(config.artifacts, 'widget-chart-phone.png') });
+  const id = await sessionId(page);
+  await context.close();
+  return { sessionId: id, asked, titles, clicked: title, answer, chart, said };
+}
+
 async function main() {
-  const scenarios = { conversation, html, checkIn };
+  const scenarios = { conversation, html, checkIn, picture };
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
