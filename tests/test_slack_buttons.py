@@ -390,3 +390,70 @@ def test_the_hand_off_responses_tell_what_happens_next() -> None:
     assert "nobody has been told" in DOMAIN["responses"]["utter_handoff_failed"][0]["text"]
     assert "nothing you wrote" in DOMAIN["responses"]["utter_handoff_sent"][0]["text"]
     assert "nothing you wrote" in DOMAIN["responses"]["utter_handoff_sent_here"][0]["text"]
+
+
+# --- Through the running servers (conftest's `servers`, Slack at the session's fake) ---
+
+
+def wait_for_user_text(servers: Any, conversation: str, text: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in [e.get("text") for e in servers.tracker(conversation)["events"] if e["event"] == "user"]:
+        assert time.monotonic() < deadline, f"{text!r} not handled in {conversation} within {timeout} s"
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_a_slack_button_click_is_answered_as_the_typed_answer(servers: Any, fake_slack: FakeSlack) -> None:
+    """A signed DM asks for a deletion; the confirmation comes with buttons; a signed click on
+    "No, keep it" is answered in the DM as a typed "no" is, and its buttons are gone."""
+    question = DOMAIN["responses"]["utter_ask_delete_confirm"][0]["text"]
+    kept = DOMAIN["responses"]["utter_delete_kept"][0]["text"]
+    webhook = f"{servers.rasa_url}/webhooks/slack/webhook"
+    interactive = f"{servers.rasa_url}/webhooks/slack/interactive"
+
+    user, typist = person(), person()
+    for who in (user, typist):
+        assert deliver(webhook, direct_message(who, "delete my data")).status_code == 200
+    post = fake_slack.wait_for(lambda: [p for p in fake_slack.posts(dm_channel(user))
+                                        if p.args.get("text") == question])[0]
+    actions = [b for b in post.args["blocks"] if b["type"] == "actions"]
+    assert [e["text"]["text"] for e in actions[0]["elements"]] == ["Yes, delete it all", "No, keep it"]
+
+    payload = click(post, user, "No, keep it")
+    assert set(payload) >= {"type", "user", "team", "container", "channel", "message", "actions",
+                            "trigger_id", "response_url", "api_app_id"}
+    reply = interact(interactive, payload)
+    assert reply.status_code == 200, reply.text
+    assert reply.elapsed.total_seconds() < 3, "Slack shows an error for what is not acknowledged in 3 s"
+
+    answers = fake_slack.wait_for(lambda: [p for p in fake_slack.posts(dm_channel(user))
+                                           if p.args.get("text") == kept])
+    assert len(answers) == 1 and "thread_ts" not in answers[0].args
+    [update] = fake_slack.updates(dm_channel(user))
+    assert update.args["ts"] == post.response["ts"]
+    assert not [b for b in update.args["blocks"] if b["type"] == "actions"]
+    assert update.args["blocks"][-1]["elements"][0]["text"] == "You chose: No, keep it"
+    wait_for_user_text(servers, conversation_ids.slack(TEAM, user), "/deny")
+
+    # The same answer typed: the same reply (the button is a shortcut, not another path).
+    fake_slack.wait_for(lambda: [p for p in fake_slack.posts(dm_channel(typist)) if p.args.get("text") == question])
+    assert deliver(webhook, direct_message(typist, "no")).status_code == 200
+    fake_slack.wait_for(lambda: [p for p in fake_slack.posts(dm_channel(typist)) if p.args.get("text") == kept])
+
+    # Clicked again (a replay, or a second click before the update arrived): not answered twice.
+    assert interact(interactive, click(post, user, "Yes, delete it all")).text == "duplicate"
+    assert deliver(webhook, direct_message(user, "thank you")).status_code == 200
+    wait_for_user_text(servers, conversation_ids.slack(TEAM, user), "thank you")
+    said = [e.get("text") for e in servers.tracker(conversation_ids.slack(TEAM, user))["events"]
+            if e["event"] == "user"]
+    assert said == ["delete my data", "/deny", "thank you"], "nothing deleted, nothing twice"
+
+    forged = interact(interactive, payload, secret="not-the-signing-secret")
+    assert forged.status_code == 401
+
+
+@pytest.mark.slow
+def test_talk_to_a_human_without_a_team_channel_is_told_honestly(servers: Any) -> None:
+    replies = [r.get("text") for r in servers.say("handoff-" + uuid.uuid4().hex[:8], "can i talk to a real person")]
+    assert DOMAIN["responses"]["utter_handoff_none"][0]["text"] in replies, replies
+    assert any("findahelpline.com" in (text or "") or "988" in (text or "") for text in replies)
