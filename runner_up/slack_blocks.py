@@ -9,6 +9,8 @@ them too).
   characters of `value`, 75 characters of button text and 3,000 of section text: longer titles are
   cut with an ellipsis, more than 25 buttons go into further actions blocks, and a payload too
   long for a value is left out (logged) rather than sent cut.
+- the actions blocks' `block_id` names the person the question was for (`choices-<user>-<n>`),
+  so a click by someone else in a channel thread answers for them and leaves the buttons in place;
 - `chosen`: the same message once a button was clicked: the text, and a context line "You chose:
   ..." in place of the buttons, so it cannot be clicked twice.
 """
@@ -16,6 +18,7 @@ them too).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Sequence, Text
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ VALUE_LENGTH = 2000
 SECTION_TEXT_LENGTH = 3000
 BLOCKS_PER_MESSAGE = 50
 ACTION_ID_PREFIX = "runner_up_choice_"
+BLOCK_ID = re.compile(r"choices-(?:([A-Z0-9]{1,32})-)?[0-9]+")
 
 
 def escaped(text: Text) -> Text:
@@ -43,8 +47,10 @@ def section(text: Text) -> Dict[Text, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(escaped(text), SECTION_TEXT_LENGTH)}}
 
 
-def with_buttons(text: Text, buttons: Sequence[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
-    """The blocks of a message with `buttons` (Rasa's `{"title": ..., "payload": ...}`)."""
+def with_buttons(text: Text, buttons: Sequence[Dict[Text, Any]],
+                 owner: Optional[Text] = None) -> List[Dict[Text, Any]]:
+    """The blocks of a message with `buttons` (Rasa's `{"title": ..., "payload": ...}`) asked of
+    the Slack user `owner`."""
     elements = []
     for index, button in enumerate(buttons):
         title, payload = str(button.get("title") or ""), str(button.get("payload") or "")
@@ -57,12 +63,19 @@ def with_buttons(text: Text, buttons: Sequence[Dict[Text, Any]]) -> List[Dict[Te
                          "value": payload})
     blocks = [section(text)]
     for start in range(0, len(elements), BUTTONS_PER_BLOCK):
-        blocks.append({"type": "actions", "block_id": f"runner_up_choices_{start // BUTTONS_PER_BLOCK}",
+        number = start // BUTTONS_PER_BLOCK
+        blocks.append({"type": "actions", "block_id": f"choices-{owner}-{number}" if owner else f"choices-{number}",
                        "elements": elements[start:start + BUTTONS_PER_BLOCK]})
     if len(blocks) > BLOCKS_PER_MESSAGE:
         logger.warning("a Slack message with %s buttons keeps the first %s", len(elements),
                        (BLOCKS_PER_MESSAGE - 1) * BUTTONS_PER_BLOCK)
     return blocks[:BLOCKS_PER_MESSAGE]
+
+
+def owner_of(block_id: Any) -> Optional[Text]:
+    """The person a clicked actions block was for, if it says (see `with_buttons`)."""
+    match = BLOCK_ID.fullmatch(block_id) if isinstance(block_id, str) else None
+    return match.group(1) if match else None
 
 
 def chosen(blocks: Optional[Sequence[Dict[Text, Any]]], choice: Text) -> List[Dict[Text, Any]]:

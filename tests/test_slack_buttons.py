@@ -70,6 +70,9 @@ def test_slack_limits_are_kept_for_titles_and_the_number_of_buttons() -> None:
     actions = [b for b in blocks if b["type"] == "actions"]
     assert [len(b["elements"]) for b in actions] == [25, 5]
     assert len({b["block_id"] for b in actions}) == 2
+    assert slack_blocks.owner_of(actions[0]["block_id"]) is None
+    asked = slack_blocks.with_buttons("Pick", buttons[:2], owner="U0ASKED")
+    assert slack_blocks.owner_of(asked[1]["block_id"]) == "U0ASKED"
     elements = [e for b in actions for e in b["elements"]]
     assert len({e["action_id"] for e in elements}) == 30
     assert all(len(e["text"]["text"]) <= 75 for e in elements)
@@ -169,12 +172,14 @@ def endpoint(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> Endpoint:
     return Endpoint(slack, monkeypatch)
 
 
-def posted_question(fake: FakeSlack, channel: str, thread_ts: Optional[str] = None) -> Call:
-    """A question with buttons, posted by the bot's own output channel to the fake."""
+def posted_question(fake: FakeSlack, channel: str, thread_ts: Optional[str] = None,
+                    to: str = "ignored") -> Call:
+    """A question with buttons, posted by the bot's own output channel to the fake, for the
+    conversation `to`."""
     bot = SlackBot(fake.token, channel, thread_ts, base_url=fake.api_url)
     text = DOMAIN["responses"]["utter_ask_checkin_consent"][0]["text"]
     buttons = DOMAIN["responses"]["utter_ask_checkin_consent"][0]["buttons"]
-    asyncio.run(bot.send_text_with_buttons("ignored", text, buttons))
+    asyncio.run(bot.send_text_with_buttons(to, text, buttons))
     return fake.posts(channel)[-1]
 
 
@@ -223,13 +228,19 @@ def test_in_a_thread_a_click_is_the_clickers_own_not_the_owners(endpoint: Endpoi
                                                                 slack: FakeSlack) -> None:
     owner, other, channel = person(), person(), "C" + uuid.uuid4().hex[:10].upper()
     thread = f"{time.time():.6f}"
-    post = posted_question(slack, channel, thread)
+    post = posted_question(slack, channel, thread, to=conversation_ids.slack(TEAM, owner, channel, thread))
     assert post.args["thread_ts"] == thread
     assert endpoint.send(click(post, other, "Yes, check in"))[0] == 200
     [message] = endpoint.messages
     assert message.sender_id == conversation_ids.slack(TEAM, other, channel, thread)
-    assert message.sender_id != conversation_ids.slack(TEAM, owner, channel, thread)
     assert message.output_channel.thread_id == thread
+    assert not slack.updates(channel), "the owner's buttons stay for the owner"
+
+    assert endpoint.send(click(post, owner, "No, thanks"))[0] == 200
+    assert [m.sender_id for m in endpoint.messages][1] == conversation_ids.slack(TEAM, owner, channel, thread)
+    assert endpoint.messages[1].text == "/deny"
+    [update] = slack.updates(channel)
+    assert update.args["blocks"][-1]["elements"][0]["text"] == "You chose: No, thanks"
 
 
 @pytest.mark.parametrize("how", ["wrong secret", "six minutes old", "six minutes ahead",

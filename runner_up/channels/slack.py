@@ -25,9 +25,10 @@ Built on Rasa's Slack connector, with what a production app needs beside it:
 - a turn that cannot run (a store down) is answered by runner_up/channels/fail_safe.py;
 - the Web API's base URL comes from `SLACK_API_URL`, so tests talk to a local fake.
 
-Signatures (of events and of clicks alike) are checked with Rasa's `is_request_from_slack_authentic`,
-which already does what Slack asks: v0 HMAC-SHA256 over `v0:{timestamp}:{body}`, `hmac.compare_digest`, timestamps more than five
-minutes away from now (past or future) refused, and a missing header fails both checks.
+Signatures, of events and clicks alike, are checked with Rasa's `is_request_from_slack_authentic`,
+which already does what Slack asks: v0 HMAC-SHA256 over `v0:{timestamp}:{body}`,
+`hmac.compare_digest`, timestamps more than five minutes away from now (past or future) refused,
+and a missing header fails both checks.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import json
 import logging
 import os
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Text
 from urllib.parse import parse_qs
 
 from rasa.core.channels import slack as rasa_slack
@@ -201,13 +202,16 @@ class SlackBot(rasa_slack.SlackBot):
         # One message: the text (escaped in the section and, as the notification's fallback, in
         # `text`) and the buttons (Rasa's own drops them all beyond five, and sends plain_text).
         recipient = self.slack_channel or recipient_id
+        conversation = conversation_ids.parse(recipient_id)
+        owner = conversation.slack_user if conversation else None
         await self._post_message(channel=recipient, text=text.strip(),
-                                 blocks=slack_blocks.with_buttons(text.strip(), buttons))
+                                 blocks=slack_blocks.with_buttons(text.strip(), buttons, owner))
 
     async def update_message(self, channel: Text, ts: Text, text: Text,
                              blocks: List[Dict[Text, Any]]) -> None:
-        """Replaces the message `ts` in `channel` (one of ours) with `blocks`."""
-        await self.client.chat_update(channel=channel, ts=ts, text=escaped(text), blocks=blocks)
+        """Replaces our message `ts` in `channel` with `text` and `blocks` (Slack's own, from the
+        click: already escaped)."""
+        await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
 class SlackInput(rasa_slack.SlackInput):
@@ -311,16 +315,18 @@ class SlackInput(rasa_slack.SlackInput):
 
     async def _handle_click(self, handle: Callable[[UserMessage], Awaitable[Any]],
                             click: "Click") -> None:
-        """The buttons give way to "You chose: ..." (so they cannot be clicked again), then the
-        button's value is the person's message, in their conversation. A failed turn is answered
-        by `Turns.handle`; a failed update is logged, and the turn still runs."""
+        """The buttons give way to "You chose: ..." (so they cannot be clicked again; in a
+        thread, only when the person they were for clicked), then the button's value is the
+        person's message, in their conversation. A failed turn is answered by `Turns.handle`; a
+        failed update is logged, and the turn still runs."""
         output = self.get_output_channel(click.channel, click.thread_ts)
-        try:
-            await output.update_message(click.channel, click.message_ts, click.message_text,
-                                        slack_blocks.chosen(click.message_blocks, click.title))
-        except Exception:
-            logger.exception("could not take the buttons off Slack message %s in %s",
-                             click.message_ts, click.channel)
+        if click.owner in (None, click.user):
+            try:
+                await output.update_message(click.channel, click.message_ts, click.message_text,
+                                            slack_blocks.chosen(click.message_blocks, click.title))
+            except Exception:
+                logger.exception("could not take the buttons off Slack message %s in %s",
+                                 click.message_ts, click.channel)
         await handle(UserMessage(
             click.value, output, click.conversation_id, input_channel=self.name(),
             metadata={"out_channel": click.channel, "thread_id": click.thread_ts,
@@ -438,6 +444,7 @@ class Click:
                                "message.thread_ts", required=False)
         self.value = _text(action.get("value"), "actions[0].value")
         self.action_ts = _text(action.get("action_ts"), "actions[0].action_ts")
+        self.owner = slack_blocks.owner_of(action.get("block_id"))  # whom the question was for
         title = (action.get("text") or {}).get("text") if isinstance(action.get("text"), dict) else None
         self.title = title if isinstance(title, str) and title else self.value
         self.message_text = message.get("text") if isinstance(message.get("text"), str) else ""
@@ -459,7 +466,8 @@ class Click:
 
     @property
     def key(self) -> Text:
-        """One choice per person and message: a replay, a retry or a second click is the same."""
+        """One choice per person and message: a replay, a retry or a second click is the same
+        (`action_ts` and `trigger_id` differ between clicks, so neither would catch the second)."""
         return f"click:{self.team}:{self.channel}:{self.message_ts}:{self.user}"
 
     @classmethod
