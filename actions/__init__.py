@@ -3,7 +3,7 @@
 One module per concern: feelings (listening), rejection (the form), steps (guidance),
 progress (remembering), crisis (the flag), crisis_check (the safety question), checkins (asking,
 scheduling, speaking them), privacy (export and delete), venting (listening without a step),
-answers (a yes or no to no question on the table);
+answers (a yes or no to no question on the table), handoff (a person, as configured);
 `common` holds the store boundary and variety.
 """
 
@@ -20,6 +20,7 @@ from actions.checkins import (
 from actions.crisis import ActionFlagCrisis
 from actions.crisis_check import ActionCrisisCheck, ActionCrisisCheckSafe
 from actions.feelings import ActionReflectFeeling
+from actions.handoff import ActionHandOff
 from actions.venting import ActionVent
 from actions.privacy import ActionDeleteData, ActionExportData
 from actions.progress import (
@@ -45,7 +46,7 @@ from actions.steps import (
 
 __all__ = [
     "ActionAcceptCheckin", "ActionAskCheckin", "ActionCheckinAfterCrisis", "ActionDeclineCheckin", "ActionDeliverCheckin",
-    "ActionRescheduleCheckin", "ActionStopCheckins", "ActionDeleteData", "ActionExportData",
+    "ActionRescheduleCheckin", "ActionStopCheckins", "ActionDeleteData", "ActionExportData", "ActionHandOff",
     "ActionAcceptStep", "ActionAnotherStep", "ActionCrisisCheck", "ActionCrisisCheckSafe", "ActionAskSkillGap", "ActionAskStrength",
     "ActionDeclineStep", "ActionFeedbackHelp", "ActionFlagCrisis", "ActionGreet",
     "ActionOfferStep", "ActionProgressSummary", "ActionRecordRejection", "ActionRecordSkillGap",

@@ -1,11 +1,17 @@
 """A local stand-in for Slack: its Web API (what the bot calls) and its Events API (what it sends).
 
-Web API: `auth.test`, `conversations.open` and `chat.postMessage` (and file uploads, in the section
-at the end), answered the way Slack answers them (HTTP 200, `{"ok": ...}`), with arguments read from the query string, a form or a JSON body as
-slack_sdk sends them, and the `Authorization: Bearer` token checked. Every call is recorded.
+Web API: `auth.test`, `conversations.open`, `chat.postMessage` and `chat.update` (of a message
+the fake was given, else `message_not_found`), and file uploads (the section at the end),
+answered the way Slack answers them (HTTP 200, `{"ok": ...}`), with arguments read from the
+query string, a form or a JSON body as slack_sdk sends them, and the `Authorization: Bearer`
+token checked. Every call is recorded.
 
 Events API: `deliver()` posts an event envelope to a webhook, signed exactly as Slack signs it
 (`v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw body}` with the signing secret).
+
+Interactivity: `click()` builds the `block_actions` payload Slack sends when a person clicks a
+button of a posted message, and `interact()` posts it as Slack does (form-encoded `payload=`,
+signed like an event).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 
@@ -56,6 +62,7 @@ class FakeSlack:
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
         self.files = FakeFiles(self)  # files.* and the upload URL: the section at the end
+        self.messages: Dict[tuple, Dict[str, Any]] = {}  # (channel, ts) -> the message as it is now
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -90,6 +97,24 @@ class FakeSlack:
                 self._changed.wait(left)
             return posts
 
+    def updates(self, channel: Optional[str] = None) -> List[Call]:
+        """Successful chat.update calls, in `channel` if given."""
+        with self._changed:
+            return [call for call in self.calls
+                    if call.method == "chat.update" and call.response.get("ok")
+                    and channel in (None, call.args.get("channel"))]
+
+    def wait_for(self, found: Any, timeout: float = 60) -> Any:
+        """Waits (woken by each call) until `found()` returns something true, and returns it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not (result := found()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"not seen within {timeout} s; calls: {self.calls}")
+                self._changed.wait(left)
+            return result
+
     def answer(self, method: str, args: Dict[str, Any], token: Optional[str]) -> Dict[str, Any]:
         """What Slack answers to `method`."""
         if token is None:
@@ -115,8 +140,23 @@ class FakeSlack:
                 return {"ok": False, "error": "no_text"}
             ts = f"{time.time():.0f}.{next(self._ts):06d}"
             message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": ts,
-                       "text": args.get("text", "")}
+                       "text": args.get("text", ""), "team": TEAM}
+            for key in ("blocks", "thread_ts"):
+                if args.get(key):
+                    message[key] = args[key]
+            self.messages[(args["channel"], ts)] = dict(message)  # the recorded call stays as it was
             return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+        if method == "chat.update":
+            if "as_user" in args:
+                return {"ok": False, "error": "invalid_arguments"}
+            message = self.messages.get((args.get("channel"), args.get("ts")))
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            if not (args.get("text") or args.get("blocks")):
+                return {"ok": False, "error": "no_text"}
+            message.update({key: args[key] for key in ("text", "blocks") if key in args})
+            return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": message["text"],
+                    "message": dict(message)}
         return {"ok": False, "error": "unknown_method"}
 
     def _record(self, call: Call) -> None:
@@ -326,3 +366,57 @@ class FakeFiles:
                                          f"calls: {self.slack.calls}")
                 self.slack._changed.wait(left)
             return done[0]
+
+# --- Interactivity: what Slack sends when a person clicks a button ---
+
+
+def click(post: Call, user: str, title: str, team: str = TEAM) -> Dict[str, Any]:
+    """The `block_actions` payload of `user` clicking the button titled `title` in the message
+    that `post` (a recorded chat.postMessage) made, as Slack builds it."""
+    message = post.response["message"]
+    buttons = [(block.get("block_id"), element) for block in message.get("blocks") or []
+               if block.get("type") == "actions" for element in block["elements"]
+               if element["text"]["text"] == title]
+    assert buttons, f"no button {title!r} in {message.get('blocks')}"
+    block_id, button = buttons[0]
+    channel = post.response["channel"]
+    container = {"type": "message", "message_ts": message["ts"], "channel_id": channel,
+                 "is_ephemeral": False}
+    if message.get("thread_ts"):
+        container["thread_ts"] = message["thread_ts"]
+    now = f"{time.time():.6f}"
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": APP,
+        "token": "XXYYZZverificationtokenXX",
+        "container": container,
+        "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
+        "team": {"id": team, "domain": "runner-up-test"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "directmessage" if channel.startswith("D") else "general"},
+        "message": {k: message[k] for k in ("type", "user", "bot_id", "ts", "text", "team", "blocks", "thread_ts")
+                    if k in message},
+        "state": {"values": {}},
+        "response_url": f"https://hooks.slack.com/actions/{team}/{uuid.uuid4().int % 10**12}/x",
+        "actions": [{"action_id": button["action_id"], "block_id": block_id, "text": button["text"],
+                     "value": button["value"], "type": "button", "action_ts": now}],
+    }
+
+
+def interact(url: str, payload: Dict[str, Any], *, timestamp: Optional[float] = None,
+             secret: str = SIGNING_SECRET, headers: Optional[Dict[str, str]] = None,
+             body: Optional[bytes] = None) -> requests.Response:
+    """POSTs `payload` to `url` as Slack posts an interaction: `payload=<json>`, form-encoded,
+    signed now (or at `timestamp`); `body` replaces the encoded form (to test broken ones)."""
+    if body is None:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+    sent_at = str(int(time.time() if timestamp is None else timestamp))
+    slack_headers = {"X-Slack-Request-Timestamp": sent_at,
+                     "X-Slack-Signature": signature(body, sent_at, secret)}
+    return requests.post(
+        url, data=body, timeout=30,
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+                 **(slack_headers if headers is None else headers)})

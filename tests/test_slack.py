@@ -314,6 +314,9 @@ def test_manifest_asks_for_what_the_channel_uses_and_no_more() -> None:
     events = manifest["settings"]["event_subscriptions"]
     assert events["request_url"].endswith(f"/webhooks/{SlackInput.name()}/webhook")
     assert sorted(events["bot_events"]) == ["app_mention", "message.im"]
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith(f"/webhooks/{SlackInput.name()}/interactive")
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
         "app_mentions:read", "chat:write", "files:write", "im:history", "im:write"]
     home = manifest["features"]["app_home"]

@@ -16,12 +16,19 @@ Built on Rasa's Slack connector, with what a production app needs beside it:
 - every text sent to Slack has `&`, `<` and `>` escaped, as Slack asks: text the person gave
   (a company name in a template, their strengths in a summary) cannot become `<!channel>` or a
   disguised link;
+- a message with buttons is posted as Block Kit (runner_up/slack_blocks.py); a click comes to
+  `/webhooks/slack/interactive` (the app's Interactivity Request URL) as a signed form post
+  `payload=<json>` of type `block_actions`: acknowledged at once, handled once (per person and
+  message), its button's value sent as the person's message into the conversation a message of
+  theirs in that DM or thread would be in, and the message updated (`chat.update`) so its buttons
+  give way to "You chose: ...";
 - a turn that cannot run (a store down) is answered by runner_up/channels/fail_safe.py;
 - the Web API's base URL comes from `SLACK_API_URL`, so tests talk to a local fake.
 
-Signatures are checked with Rasa's `is_request_from_slack_authentic`, which already does what Slack
-asks: v0 HMAC-SHA256 over `v0:{timestamp}:{body}`, `hmac.compare_digest`, timestamps more than five
-minutes away from now (past or future) refused, and a missing header fails both checks.
+Signatures, of events and clicks alike, are checked with Rasa's `is_request_from_slack_authentic`,
+which already does what Slack asks: v0 HMAC-SHA256 over `v0:{timestamp}:{body}`,
+`hmac.compare_digest`, timestamps more than five minutes away from now (past or future) refused,
+and a missing header fails both checks.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ import json
 import logging
 import os
 import time
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Protocol, Text
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Protocol, Text
+from urllib.parse import parse_qs
 
 from rasa.core.channels import slack as rasa_slack
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -40,10 +48,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from runner_up import conversation_ids
+from runner_up import conversation_ids, slack_blocks
 from runner_up.channels import action_failures, http_api
 from runner_up.channels.fail_safe import Turns
 from runner_up.channels.rest import MESSAGE_LENGTH, clean_message
+from runner_up.slack_blocks import escaped
 
 action_failures.install()  # the person hears when an action cannot run
 
@@ -117,12 +126,6 @@ def seen_events_from_env(env: Mapping[Text, Text]) -> SeenEvents:
     """Redis when `REDIS_URL` is set, memory otherwise."""
     url = env.get("REDIS_URL")
     return RedisSeenEvents.from_url(url) if url else InMemorySeenEvents()
-
-
-def escaped(text: Text) -> Text:
-    """`text` with the three characters Slack reads as markup escaped (Slack's own rule): `<!channel>`
-    typed by a person stays text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def team_of(payload: Dict[Text, Any]) -> Any:
@@ -220,6 +223,22 @@ class SlackBot(rasa_slack.SlackBot):
             logger.error("Slack: the mood picture could not be uploaded (%s); its text was sent. "
                          "The app needs the files:write scope (slack/manifest.yml).", error)
 
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        # One message: the text (escaped in the section and, as the notification's fallback, in
+        # `text`) and the buttons (Rasa's own drops them all beyond five, and sends plain_text).
+        recipient = self.slack_channel or recipient_id
+        conversation = conversation_ids.parse(recipient_id)
+        owner = conversation.slack_user if conversation else None
+        await self._post_message(channel=recipient, text=text.strip(),
+                                 blocks=slack_blocks.with_buttons(text.strip(), buttons, owner))
+
+    async def update_message(self, channel: Text, ts: Text, text: Text,
+                             blocks: List[Dict[Text, Any]]) -> None:
+        """Replaces our message `ts` in `channel` with `text` and `blocks` (Slack's own, from the
+        click: already escaped)."""
+        await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
 
 class SlackInput(rasa_slack.SlackInput):
     """Rasa's Slack input with de-duplication, fast acknowledgement and DM check-ins.
@@ -300,7 +319,44 @@ class SlackInput(rasa_slack.SlackInput):
             self._handle_in_background(handle, self._user_message(payload))
             return response.text("")
 
+        @slack_webhook.route("/interactive", methods=["POST"])
+        async def interactive(request: Request) -> HTTPResponse:
+            # A button clicked: Slack's Interactivity Request URL. Signed as events are.
+            if not self.is_request_from_slack_authentic(request):
+                return response.text("invalid Slack signature", status=401)
+            try:
+                click = Click.read(request.headers.get("content-type"), request.body)
+            except ClickProblem as problem:
+                logger.warning("Slack interaction refused: %s", problem)
+                return response.text(str(problem), status=400)
+            if click is None:  # another kind of interaction, or a link button: nothing to say
+                return response.text("ignored")
+            if not await self._first_delivery(click.key):
+                logger.info("Slack click %s seen already: not handled twice", click.key)
+                return response.text("duplicate")
+            self._in_background(self._handle_click(handle, click))
+            return response.text("")
+
         return slack_webhook
+
+    async def _handle_click(self, handle: Callable[[UserMessage], Awaitable[Any]],
+                            click: "Click") -> None:
+        """The buttons give way to "You chose: ..." (so they cannot be clicked again; in a
+        thread, only when the person they were for clicked), then the button's value is the
+        person's message, in their conversation. A failed turn is answered by `Turns.handle`; a
+        failed update is logged, and the turn still runs."""
+        output = self.get_output_channel(click.channel, click.thread_ts)
+        if click.owner in (None, click.user):
+            try:
+                await output.update_message(click.channel, click.message_ts, click.message_text,
+                                            slack_blocks.chosen(click.message_blocks, click.title))
+            except Exception:
+                logger.exception("could not take the buttons off Slack message %s in %s",
+                                 click.message_ts, click.channel)
+        await handle(UserMessage(
+            click.value, output, click.conversation_id, input_channel=self.name(),
+            metadata={"out_channel": click.channel, "thread_id": click.thread_ts,
+                      "users": [click.user]}))
 
     def _is_for_us(self, payload: Dict[Text, Any]) -> bool:
         """A person's new message in a DM with the app, or mentioning it elsewhere."""
@@ -375,3 +431,92 @@ class SlackInput(rasa_slack.SlackInput):
         self._background_tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("A Slack message could not be handled", exc_info=task.exception())
+
+
+class ClickProblem(ValueError):
+    """A signed interaction that is not what Slack sends (the reason, for the 400)."""
+
+
+def _text(value: Any, name: Text, required: bool = True) -> Optional[Text]:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ClickProblem(f'"{name}" must be text')
+    return value
+
+
+class Click:
+    """A button click, read from Slack's `block_actions` interaction payload: who clicked, on
+    which message (its channel, timestamp and thread) and which button (its value and title)."""
+
+    def __init__(self, payload: Dict[Text, Any]) -> None:
+        def part(name: Text) -> Dict[Text, Any]:
+            value = payload.get(name) or {}
+            if not isinstance(value, dict):
+                raise ClickProblem(f'"{name}" must be an object')
+            return value
+
+        user, team, container, message = part("user"), part("team"), part("container"), part("message")
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+            raise ClickProblem('"actions" must be a list of objects')
+        action = actions[0]
+        self.user = _text(user.get("id"), "user.id")
+        # The workspace, as events name it (a Grid user's own team_id may differ).
+        self.team = _text(team.get("id") or user.get("team_id"), "team.id")
+        self.channel = _text(container.get("channel_id"), "container.channel_id")
+        self.message_ts = _text(container.get("message_ts"), "container.message_ts")
+        self.thread_ts = _text(container.get("thread_ts") or message.get("thread_ts"),
+                               "message.thread_ts", required=False)
+        self.value = _text(action.get("value"), "actions[0].value")
+        self.action_ts = _text(action.get("action_ts"), "actions[0].action_ts")
+        self.owner = slack_blocks.owner_of(action.get("block_id"))  # whom the question was for
+        title = (action.get("text") or {}).get("text") if isinstance(action.get("text"), dict) else None
+        self.title = title if isinstance(title, str) and title else self.value
+        self.message_text = message.get("text") if isinstance(message.get("text"), str) else ""
+        blocks = message.get("blocks")
+        self.message_blocks = blocks if isinstance(blocks, list) else []
+        if len(self.value) > MESSAGE_LENGTH:
+            raise ClickProblem(f'"actions[0].value" is longer than {MESSAGE_LENGTH} characters')
+        self.value = clean_message(self.value)
+        if not conversation_ids.SLACK_ID.fullmatch(self.channel):
+            raise ClickProblem('"container.channel_id" must be a Slack channel id')
+        try:
+            if self.channel.startswith("D"):  # a direct message with the app
+                self.conversation_id = conversation_ids.slack(self.team, self.user)
+            else:  # a channel: the clicker's own conversation in that thread
+                self.conversation_id = conversation_ids.slack(
+                    self.team, self.user, self.channel, self.thread_ts or self.message_ts)
+        except conversation_ids.NotAConversationId as error:
+            raise ClickProblem(f'"user", "team" or "container": {error}') from None
+
+    @property
+    def key(self) -> Text:
+        """One choice per person and message: a replay, a retry or a second click is the same
+        (`action_ts` and `trigger_id` differ between clicks, so neither would catch the second)."""
+        return f"click:{self.team}:{self.channel}:{self.message_ts}:{self.user}"
+
+    @classmethod
+    def read(cls, content_type: Optional[Text], body: bytes) -> Optional["Click"]:
+        """The click in a signed request's body; None for an interaction that says nothing (another
+        type, a link button without a value); ClickProblem for anything Slack does not send."""
+        if (content_type or "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+            raise ClickProblem("expected application/x-www-form-urlencoded with a payload")
+        try:
+            form = parse_qs(body.decode("utf-8"), strict_parsing=True)
+            payload = json.loads(form["payload"][0]) if len(form.get("payload", [])) == 1 else None
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict):
+            raise ClickProblem('expected one "payload" field holding a JSON object')
+        if payload.get("type") != "block_actions":
+            return None  # the app asks for no other interaction (shortcuts, modals)
+        container, actions = payload.get("container"), payload.get("actions")
+        if isinstance(container, dict) and container.get("type") not in (None, "message"):
+            return None  # a view or an attachment: the app posts neither
+        action = actions[0] if isinstance(actions, list) and actions else None
+        if isinstance(action, dict) and action.get("type") != "button":
+            raise ClickProblem('"actions[0].type" must be "button"')
+        if isinstance(action, dict) and "value" not in action:
+            return None  # a link button: Slack opens its URL, there is nothing to answer
+        return cls(payload)
