@@ -10,7 +10,7 @@ import pytest
 from runner_up.guidance.details import find_details
 from runner_up.guidance.done import says_done
 from runner_up.guidance.strengths import extract_strength
-from runner_up.nlu.said_outright import SECOND_CHANCE, answer_in, names_template, tells_rejection
+from runner_up.nlu.said_outright import SECOND_CHANCE, THANKS, answer_in, names_template, tells_rejection
 
 TODAY = datetime.date(2026, 12, 7)  # a Monday
 
@@ -147,3 +147,12 @@ def test_a_short_answer_said_outright(text, answer) -> None:
 ])
 def test_a_second_chance_asked_outright(text, asks) -> None:
     assert bool(SECOND_CHANCE.search(text)) is asks
+
+
+@pytest.mark.parametrize("text, thanks", [
+    ("thanks, you're alright for a robot", True),
+    ("cheers for that", True),
+    ("that's a thankless job", False),
+])
+def test_a_thank_you_said_outright(text, thanks) -> None:
+    assert bool(THANKS.search(text)) is thanks

@@ -4,7 +4,8 @@ as out of scope, "welp. Zentro said thanks but no thanks lol" as a thank-you), a
 by name after the list ("the thank you one" read as a thank-you), and a step said done in a few
 words ("ok sent it!" read as a fallback); a short answer said with a yes or a no in it ("wow, a
 step. groundbreaking. fine, yes", "too tired for that tbh", "nah give me a different one"); and
-"would they ever consider me again?".
+"would they ever consider me again?"; a short thank-you with a remark after it ("thanks, you're
+alright for a robot").
 
 When the message says it in so many words and DIET's intent is one of the catch-alls (out of
 scope, fallback, a thank-you, a bare yes, a detail, a feeling), the intent becomes
@@ -69,6 +70,7 @@ NO = re.compile(r"\b(no|nah|nope|not now|not today|not really|maybe later|anothe
                 r"(too|so) (tired|knackered|wiped|drained|exhausted)|can'?t face|no energy)\b", re.IGNORECASE)
 ANOTHER = re.compile(r"\b(a |an )?(different|other|another) (one|step|thing|idea)\b|\bsomething else\b",
                      re.IGNORECASE)
+THANKS = re.compile(r"^\W*(thanks|thank you|thank u|thx|ty|cheers|ta)\b", re.IGNORECASE)
 SECOND_CHANCE = re.compile(r"\b(consider|hire|look at|call|think of) me again\b|\breapply\b|"
                            r"\bapply (there |to them )?again\b|\bsecond chance\b", re.IGNORECASE)
 
@@ -135,4 +137,6 @@ class SaidOutrightClassifier(GraphComponent):
                 _set_intent(message, "ask_second_chance")
             elif intent in MISREAD_ANSWER and answer_in(text):
                 _set_intent(message, answer_in(text))
+            elif intent in MISREAD_ANSWER and len(text.split()) <= MAX_ANSWER_WORDS and THANKS.search(text):
+                _set_intent(message, "thank")
         return messages
