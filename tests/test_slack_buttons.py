@@ -395,6 +395,19 @@ def test_hand_off_without_anything_configured_says_so_and_gives_the_helplines() 
     assert "no person is connected" in text
 
 
+@pytest.mark.parametrize("text, asks", [
+    ("am I talking to a human", True), ("is this a real person", True), ("are you human?", True),
+    ("r u a bot", True), ("is this a human or a bot?", True),
+    ("can i talk to a real person", False), ("is there a human i can talk to", False),
+    ("i want to speak to someone", False), ("am i able to get a human", False),
+    ("could a person from the team get in touch with me", False),
+])
+def test_asking_what_the_assistant_is_is_not_asking_for_a_person(text: str, asks: bool) -> None:
+    from runner_up.nlu.said_outright import asks_what_it_is
+
+    assert asks_what_it_is(text) is asks
+
+
 def test_the_hand_off_responses_tell_what_happens_next() -> None:
     link = DOMAIN["responses"]["utter_handoff_link"][0]["text"]
     assert "{url}" in link and "haven't sent them anything" in link

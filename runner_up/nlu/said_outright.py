@@ -3,9 +3,10 @@ misreads: a rejection ("got rejeted from Pellham Hotels for the recepionist job 
 as out of scope, "welp. Zentro said thanks but no thanks lol" as a thank-you), and a draft picked
 by name after the list ("the thank you one" read as a thank-you), and a step said done in a few
 words ("ok sent it!" read as a fallback); a short answer said with a yes or a no in it ("wow, a
-step. groundbreaking. fine, yes", "too tired for that tbh", "nah give me a different one"); and
+step. groundbreaking. fine, yes", "too tired for that tbh", "nah give me a different one");
 "would they ever consider me again?"; a short thank-you with a remark after it ("thanks, you're
-alright for a robot").
+alright for a robot"). And a question about what the assistant is ("am I talking to a human?")
+read as a request for a person (issue 18): it is `bot_challenge`.
 
 When the message says it in so many words and DIET's intent is one of the catch-alls (out of
 scope, fallback, a thank-you, a bare yes, a detail, a feeling), the intent becomes
@@ -57,6 +58,18 @@ MAX_TEMPLATE_WORDS = 10
 # "ok sent it!" (read as a fallback) says a step was done.
 MISREAD_DONE = {"out_of_scope", "nlu_fallback", "affirm", "inform", "thank"}
 MAX_DONE_WORDS = 8
+
+# "am I talking to a human?", "is this a real person": asking what the assistant is, not for a person.
+ASKS_WHAT_IT_IS = re.compile(
+    r"^\W*(am i|are you|is (this|it|that)|r u)\b[^?]{0,40}\b(human|person|bot|robot|ai|real)\b[^?]{0,20}\??\W*$",
+    re.IGNORECASE)
+REQUEST = re.compile(r"\b(can|could|may|let|put|want|wanna|like|need|connect|get|pass|speak to someone)\b",
+                     re.IGNORECASE)
+
+
+def asks_what_it_is(text: Text) -> bool:
+    """Whether `text` asks whether the assistant is a person, without asking for one."""
+    return bool(ASKS_WHAT_IT_IS.search(text)) and not REQUEST.search(text)
 
 
 # Short answers with a yes or a no in them, read as out of scope or a fallback. Only over those two
@@ -139,4 +152,6 @@ class SaidOutrightClassifier(GraphComponent):
                 _set_intent(message, answer_in(text))
             elif intent in MISREAD_ANSWER and len(text.split()) <= MAX_ANSWER_WORDS and THANKS.search(text):
                 _set_intent(message, "thank")
+            elif intent == "talk_to_human" and asks_what_it_is(text):
+                _set_intent(message, "bot_challenge")
         return messages
