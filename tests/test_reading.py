@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from rasa.shared.nlu.training_data.message import Message
 
 from runner_up.guidance.details import find_details
 from runner_up.guidance.done import says_done
 from runner_up.guidance.strengths import extract_strength
-from runner_up.nlu.said_outright import SECOND_CHANCE, THANKS, answer_in, names_template, tells_rejection
+from runner_up.nlu.said_outright import SECOND_CHANCE, THANKS, SaidOutrightClassifier, answer_in, names_template, tells_rejection
 
 TODAY = datetime.date(2026, 12, 7)  # a Monday
 
@@ -156,3 +157,22 @@ def test_a_second_chance_asked_outright(text, asks) -> None:
 ])
 def test_a_thank_you_said_outright(text, thanks) -> None:
     assert bool(THANKS.search(text)) is thanks
+
+
+def _read(text, intent, emotion, ranking):
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.3},
+                            "emotion": {"name": emotion[0], "confidence": emotion[1]},
+                            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking]})
+    SaidOutrightClassifier().process([message])
+    return message.get("intent")["name"]
+
+
+def test_a_clear_feeling_the_fallback_took_is_a_feeling_shared() -> None:
+    ranking = [("nlu_fallback", 0.3), ("express_feeling", 0.21), ("goodbye", 0.09)]
+    assert _read("i really wanted this one", "nlu_fallback", ("sad", 0.95), ranking) == "express_feeling"
+    ranking = [("nlu_fallback", 0.3), ("vent", 0.2), ("express_feeling", 0.14)]
+    assert _read("i think i just want to be heard really", "nlu_fallback", ("sad", 0.64), ranking) == "vent"
+    # Neutral, or not sure of the feeling, or DIET sure it is out of scope: left as it is.
+    assert _read("night", "nlu_fallback", ("neutral", 0.97), ranking) == "nlu_fallback"
+    assert _read("hmm whatever", "nlu_fallback", ("sad", 0.4), ranking) == "nlu_fallback"
+    assert _read("i hate mondays", "out_of_scope", ("angry", 0.89), ranking) == "out_of_scope"

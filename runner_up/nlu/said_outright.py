@@ -5,7 +5,7 @@ by name after the list ("the thank you one" read as a thank-you), and a step sai
 words ("ok sent it!" read as a fallback); a short answer said with a yes or a no in it ("wow, a
 step. groundbreaking. fine, yes", "too tired for that tbh", "nah give me a different one");
 "would they ever consider me again?"; a short thank-you with a remark after it ("thanks, you're
-alright for a robot"). And a question about what the assistant is ("am I talking to a human?")
+alright for a robot"); a plain feeling the fallback took ("i really wanted this one"). And a question about what the assistant is ("am I talking to a human?")
 read as a request for a person (issue 18): it is `bot_challenge`.
 
 When the message says it in so many words and DIET's intent is one of the catch-alls (out of
@@ -88,6 +88,22 @@ SECOND_CHANCE = re.compile(r"\b(consider|hire|look at|call|think of) me again\b|
                            r"\bapply (there |to them )?again\b|\bsecond chance\b", re.IGNORECASE)
 
 
+# A feeling said plainly ("i really wanted this one") is what this assistant is for: when DIET is
+# unsure of every intent (the fallback) and the emotion classifier reads a clear feeling, the
+# message is a feeling shared (or venting, if DIET put venting first of the two).
+FELT = 0.6
+FEELING_INTENTS = ("vent", "express_feeling")
+
+
+def feeling_in(message: Message) -> Optional[Text]:
+    """`vent` or `express_feeling` for a message the fallback took that carries a clear feeling."""
+    emotion = message.get("emotion") or {}
+    if emotion.get("name") in (None, "neutral") or float(emotion.get("confidence") or 0) < FELT:
+        return None
+    ranked = [r.get(INTENT_NAME_KEY) for r in message.get("intent_ranking") or []]
+    return min(FEELING_INTENTS, key=lambda i: ranked.index(i) if i in ranked else len(ranked))
+
+
 def answer_in(text: Text) -> Optional[Text]:
     """The answer a short message says outright ("affirm", "deny", "another_step"), if one."""
     if len(text.split()) > MAX_ANSWER_WORDS:
@@ -152,6 +168,8 @@ class SaidOutrightClassifier(GraphComponent):
                 _set_intent(message, answer_in(text))
             elif intent in MISREAD_ANSWER and len(text.split()) <= MAX_ANSWER_WORDS and THANKS.search(text):
                 _set_intent(message, "thank")
+            elif intent == "nlu_fallback" and feeling_in(message):
+                _set_intent(message, feeling_in(message))
             elif intent == "talk_to_human" and asks_what_it_is(text):
                 _set_intent(message, "bot_challenge")
         return messages
