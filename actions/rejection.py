@@ -50,7 +50,16 @@ def answered_name(value: Any, tracker: Tracker, slot: Text) -> Any:
     """What the person named, when their message answered the form's question for `slot`: the
     whole short answer, or the entity (`value`) when the rest of the words are filler."""
     said = " ".join(str(tracker.latest_message.get("text") or "").split()).strip(" .!")
-    if tracker.get_slot("requested_slot") != slot or not said or len(said.split()) > ANSWER_WORDS:
+    if tracker.get_slot("requested_slot") != slot or not said:
+        return value
+    named = find_details(said, today()).get(slot)
+    if named and slot != "when":  # "some guy called Piers" names Piers
+        return named
+    head = said.split(",")[0].strip()
+    if head != said and 0 < len(head.split()) <= ANSWER_WORDS and (  # "devops engineer, for all the good it did"
+            not value or str(value).lower() in head.lower()):
+        said = head
+    if len(said.split()) > ANSWER_WORDS:
         return value
     rest = said.lower().replace(str(value or "").lower(), " ").replace(",", " ").split()
     if value and str(value).lower() in said.lower() and all(word in FILLER for word in rest):

@@ -16,7 +16,7 @@ A conversation file:
         strength: "..."        # the phrase this message names as a strength
         out_of_scope: true     # the message is beyond what we cover (a dead end is allowed)
     expect:
-      rejections: [{company: Acme}, ...]   # the rejections stored, in order
+      rejections: [{company: Acme}, ...]   # the rejections stored, in order (and any detail named)
       strengths: ["..."]                   # the strengths stored (lower case compared)
 
 Each conversation is one REST sender; the progress store is read once at the end.
@@ -160,8 +160,10 @@ def check_store(replay: Replay) -> None:
     expect = replay.script.get("expect") or {}
     stored = replay.stored
     if "rejections" in expect:
-        wanted = [str(r.get("company")).lower() for r in expect["rejections"]]
-        got = [str(r.get("company")).lower() for r in stored["rejections"]]
+        # The company of each, and any other detail the script names (role, interviewer, when).
+        wanted = [{k: str(v).lower() for k, v in r.items()} for r in expect["rejections"]]
+        named = wanted + [{"company": ""}] * (len(stored["rejections"]) - len(wanted))
+        got = [{k: str(r.get(k)).lower() for k in w} for r, w in zip(stored["rejections"], named)]
         if wanted != got:
             replay.problems.append(f"rejections stored {got}, expected {wanted}")
     if "strengths" in expect:

@@ -530,3 +530,16 @@ def test_delete_with_the_store_down_erases_nothing_and_says_so(store_down) -> No
 
     events, messages = run(ActionDeleteData())
     assert events == [] and texts(messages) == ["utter_delete_failed"]
+
+
+@pytest.mark.parametrize("text, slot, entity, expected", [
+    ("some guy called Piers", "interviewer", None, "Piers"),
+    ("devops engineer, for all the good it did", "role", "engineer", "devops engineer"),
+    ("Priya Raman", "interviewer", "Priya", "Priya Raman"),
+    ("it was Acme", "company", "Acme", "Acme"),
+])
+def test_the_answer_to_the_forms_question_is_the_detail_not_the_message(text, slot, entity, expected) -> None:
+    from actions.rejection import answered_name
+
+    asked = tracker({"text": text}, {"requested_slot": slot})
+    assert answered_name(entity, asked, slot) == expected
