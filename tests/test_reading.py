@@ -176,3 +176,13 @@ def test_a_clear_feeling_the_fallback_took_is_a_feeling_shared() -> None:
     assert _read("night", "nlu_fallback", ("neutral", 0.97), ranking) == "nlu_fallback"
     assert _read("hmm whatever", "nlu_fallback", ("sad", 0.4), ranking) == "nlu_fallback"
     assert _read("i hate mondays", "out_of_scope", ("angry", 0.89), ranking) == "out_of_scope"
+
+
+@pytest.mark.parametrize("text, done", [
+    ("a guy called Derek", False),
+    ("she's called Ines", False),
+    ("i called the recruiter this morning", True),
+    ("called them, done", True),
+])
+def test_called_as_named_is_not_a_step_done(text, done) -> None:
+    assert says_done(text) is done

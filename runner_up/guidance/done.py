@@ -20,7 +20,12 @@ NOT_YET = re.compile(
     r"plan to|thinking of|not done|never)\b", re.IGNORECASE)
 
 
+# "a guy called Derek", "she's called Ines": called as named, not as rang.
+NAMED = re.compile(r"\b(guy|woman|man|lady|person|someone|somebody|bloke|chap|girl|one|recruiter|manager|"
+                   r"interviewer|he'?s|she'?s|they'?re|was|is|were|are)\s+called\b", re.IGNORECASE)
+
+
 def says_done(text: Optional[Text]) -> bool:
     """True when `text` says something was done, and nothing in it says "not yet"."""
-    said = " ".join((text or "").split())
+    said = NAMED.sub(" ", " ".join((text or "").split()))
     return bool(DID.search(said)) and not NOT_YET.search(said)
