@@ -115,6 +115,16 @@ def test_no_rule_has_an_open_gap() -> None:
     assert not open_gaps, open_gaps
 
 
+@pytest.mark.parametrize("text, cue", [
+    ("i know exactly how i'd do it and nobody would stop me", True),
+    ("I've got what I need.", True),
+    ("i know how i'd do it differently next time", False),
+    ("i have what i need for the interview on monday", False),
+])
+def test_a_plan_and_the_means_said_plainly_are_cues(text: str, cue: bool) -> None:
+    assert ("plan_and_means" in finding(text).cues) is cue
+
+
 def test_cutting_something_is_no_cue() -> None:
     assert not finding("we started cutting costs again this quarter").cues
 
@@ -157,7 +167,8 @@ def test_the_detector_also_learns_each_example_without_punctuation() -> None:
     (0.4, crisis_rules.Finding(), "none"),
     (0.6, crisis_rules.Finding(idioms=("killing me",)), "none"),  # idioms raise the bar
     (0.92, crisis_rules.Finding(idioms=("killing me",)), "ask"),
-    (0.99, crisis_rules.Finding(idioms=("killing me",)), "crisis"),
+    (0.99, crisis_rules.Finding(idioms=("killing me",)), "ask"),  # an idiom alone: asked, at most
+    (0.99, crisis_rules.Finding(idioms=("killing me",), negated=("kill myself",)), "crisis"),
     (0.15, crisis_rules.Finding(cues=("hurt_myself",)), "ask"),  # a cue alone is asked about
     (0.05, crisis_rules.Finding(cues=("cant_go_on",)), "none"),
     (0.95, crisis_rules.Finding(cues=("hurt_myself",)), "crisis"),

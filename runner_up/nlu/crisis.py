@@ -84,13 +84,17 @@ def decide(probability: float, finding: crisis_rules.Finding, config: Dict[Text,
     """The tier, from the rules' finding and the classifier's probability (a plain, tested function).
 
     Explicit statements: `crisis`. Otherwise the classifier must reach `crisis_threshold` for
-    `crisis` (`guarded_threshold` after an idiom or a denial), and the ask bar for `ask`: `threshold`
+    `crisis` (`guarded_threshold` after a denial; after an idiom alone, never), and the ask bar for `ask`: `threshold`
     alone, `cue_threshold` with a cue, `crisis_threshold` after an idiom or a denial.
     """
     if finding.explicit:
         return Verdict(CRISIS, max(probability, config["rule_confidence"]), probability, finding)
     if finding.guarded:  # idioms and denials: only a very sure classifier
         crisis_bar, ask_bar = config["guarded_threshold"], config["crisis_threshold"]
+        if finding.idioms and not finding.negated:
+            # An idiom ("over my dead body", "end of my rope") with no statement beside it is the
+            # ambiguity the question is for: asked, never the protocol on the classifier alone.
+            crisis_bar = float("inf")
     elif finding.cues:
         crisis_bar, ask_bar = config["crisis_threshold"], config["cue_threshold"]
     else:

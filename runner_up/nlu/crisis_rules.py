@@ -163,6 +163,16 @@ CUES: Dict[Text, List[List[Dict[Text, Any]]]] = {
         [_words("nobody", "noone"), _words("finds", "find"), _words("me")],
         [_words("no"), _words("one"), _words("finds", "find"), _words("me")],
     ],
+    # A plan and the means, said without the words (988's warning signs): "I know exactly how I'd
+    # do it", "I have what I need." Only where the sentence ends there: "how I'd do it differently"
+    # and "what I need for the interview" are job talk.
+    "plan_and_means": [
+        [_words("know"), {"LOWER": {"IN": ["exactly", "just", "already"]}, "OP": "?"}, _words("how"),
+         _words("i", "id", "i'd"), {"LOWER": {"IN": ["'d", "would", "d", "will", "'ll"]}, "OP": "?"},
+         _words("do"), _words("it"), _words("and", ".", ",", "!", ";", "now")],
+        [_words("i"), {"LOWER": {"IN": ["'ve", "have", "ve", "got", "'ve got"]}}, {"LOWER": "got", "OP": "?"},
+         _words("what"), _words("i"), _words("need"), _words(".", "!", ",", "and", "now", "ready")],
+    ],
     # A plan with a time: "That's when I'm going to do it", "I'll do it tonight".
     "plan_with_time": [
         [_words("when"), _words("i", "im", "i'm"), {"LOWER": {"IN": ["'m", "am", "'ll", "will"]}, "OP": "?"},
