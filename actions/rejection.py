@@ -12,6 +12,7 @@ unless all that is left beside an entity is filler ("it was Acme" is Acme).
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -41,8 +42,15 @@ FILLER = {"it", "it's", "its", "was", "is", "they", "were", "are", "the", "a", "
           "called", "at", "with", "for", "from", "by", "oh", "um", "well", "just", "i", "think"}
 
 
+# A "no" read by DIET skips the question only if the answer says no: "devops engineer, for all the
+# good it did" names the role, whatever intent DIET read in it.
+SAYS_NO = re.compile(r"\b(no|nope|nah|not|don'?t|dont|never|none|nobody|nothing)\b")
+
+
 def is_skip(text: Optional[Text], intent: Optional[Text]) -> bool:
     said = " ".join((text or "").lower().strip(" .!").split())
+    if intent == "deny" and not SAYS_NO.search(said):
+        intent = None
     return intent in SKIP_INTENTS or said in SKIP_WORDS or said.startswith(("skip", "rather not"))
 
 

@@ -543,3 +543,16 @@ def test_the_answer_to_the_forms_question_is_the_detail_not_the_message(text, sl
 
     asked = tracker({"text": text}, {"requested_slot": slot})
     assert answered_name(entity, asked, slot) == expected
+
+
+@pytest.mark.parametrize("text, intent, skip", [
+    ("devops engineer, for all the good it did", "deny", False),
+    ("no idea", "deny", True),
+    ("nope", "deny", True),
+    ("skip", "inform", True),
+    ("Acme", "inform", False),
+])
+def test_a_no_read_by_diet_skips_only_an_answer_that_says_no(text, intent, skip) -> None:
+    from actions.rejection import is_skip
+
+    assert is_skip(text, intent) is skip
