@@ -65,7 +65,7 @@ def answered_name(value: Any, tracker: Tracker, slot: Text) -> Any:
         return named
     head = said.split(",")[0].strip()
     if head != said and 0 < len(head.split()) <= ANSWER_WORDS and (  # "devops engineer, for all the good it did"
-            not value or str(value).lower() in head.lower()):
+            not value or str(value).lower() in head.lower() or " ".join(str(value).split()).strip(" .!") == said):
         said = head
     if len(said.split()) > ANSWER_WORDS:
         return value

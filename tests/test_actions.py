@@ -535,6 +535,9 @@ def test_delete_with_the_store_down_erases_nothing_and_says_so(store_down) -> No
 @pytest.mark.parametrize("text, slot, entity, expected", [
     ("some guy called Piers", "interviewer", None, "Piers"),
     ("devops engineer, for all the good it did", "role", "engineer", "devops engineer"),
+    # the whole message, as the form's from_text mapping gives it
+    ("devops engineer, for all the good it did", "role", "devops engineer, for all the good it did",
+     "devops engineer"),
     ("Priya Raman", "interviewer", "Priya", "Priya Raman"),
     ("it was Acme", "company", "Acme", "Acme"),
 ])
