@@ -164,12 +164,12 @@ class SaidOutrightClassifier(GraphComponent):
                 _set_intent(message, "report_step_done")
             elif intent in MISREAD_ANSWER and SECOND_CHANCE.search(text):
                 _set_intent(message, "ask_second_chance")
-            elif intent in MISREAD_ANSWER and answer_in(text):
-                _set_intent(message, answer_in(text))
+            elif intent in MISREAD_ANSWER and (answer := answer_in(text)):
+                _set_intent(message, answer)
             elif intent in MISREAD_ANSWER and len(text.split()) <= MAX_ANSWER_WORDS and THANKS.search(text):
                 _set_intent(message, "thank")
-            elif intent == "nlu_fallback" and feeling_in(message):
-                _set_intent(message, feeling_in(message))
+            elif intent == "nlu_fallback" and (feeling := feeling_in(message)):
+                _set_intent(message, feeling)
             elif intent == "talk_to_human" and asks_what_it_is(text):
                 _set_intent(message, "bot_challenge")
         return messages
